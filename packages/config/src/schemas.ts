@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { DEFAULT_BUCKET_TABLE, bucketTableSchema, type BucketTable } from '@loanops/domain';
+import { envFlag, envInt, envUrl } from './env.js';
+
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/loanops';
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+const bucketTable = z
+  .string()
+  .optional()
+  .transform((raw, ctx): BucketTable => {
+    if (raw === undefined) return DEFAULT_BUCKET_TABLE;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. [{"name":"CURRENT","minDpd":0},…]' });
+      return z.NEVER;
+    }
+    const result = bucketTableSchema.safeParse(parsed);
+    if (!result.success) {
+      ctx.addIssue({ code: 'custom', message: result.error.issues.map((issue) => issue.message).join(', ') });
+      return z.NEVER;
+    }
+    return result.data;
+  });
+
+/** What every process needs: where the record and the queues are, and how to log. */
+const shared = {
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: envUrl(['postgres:', 'postgresql:'], DEFAULT_DATABASE_URL),
+  DATABASE_POOL_MAX: envInt(10, 1, 200),
+  REDIS_URL: envUrl(['redis:', 'rediss:'], DEFAULT_REDIS_URL),
+  QUEUE_PREFIX: z.string().regex(/^[a-z][a-z0-9:_-]{0,40}$/, 'must be lower-case letters, digits, : _ -').default('loanops'),
+  BUCKET_TABLE: bucketTable,
+  CRON_ENABLED: envFlag(true),
+  ESCALATION_ENABLED: envFlag(true),
+  SCORING_ENABLED: envFlag(true),
+  REMINDERS_ENABLED: envFlag(true),
+};
+
+const DEV_JWT_SECRET = 'loanops-development-secret-not-for-production-use';
+
+export const apiConfigSchema = z
+  .object({
+    ...shared,
+    PORT: envInt(3000, 1, 65_535),
+    HOST: z.string().default('0.0.0.0'),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    CORS_ORIGIN: z.string().default('http://localhost:3000'),
+    BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, 'must look like 100kb').default('100kb'),
+    LOANS_PAGE_MAX: envInt(200, 1, 1_000),
+  })
+  .transform((env, ctx) => {
+    if (env.JWT_SECRET === undefined && env.NODE_ENV === 'production') {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
+      return z.NEVER;
+    }
+    return { ...env, JWT_SECRET: env.JWT_SECRET ?? DEV_JWT_SECRET };
+  });
+export type ApiConfig = z.output<typeof apiConfigSchema>;
+
+export const workerConfigSchema = z.object({
+  ...shared,
+  WORKER_CONCURRENCY: envInt(8, 1, 256),
+  SHUTDOWN_TIMEOUT_MS: envInt(30_000, 1_000, 600_000),
+});
+export type WorkerConfig = z.output<typeof workerConfigSchema>;
+
+/** Command-line tools (migrate, import, seed): the record only. */
+export const cliConfigSchema = z.object({
+  NODE_ENV: shared.NODE_ENV,
+  LOG_LEVEL: shared.LOG_LEVEL,
+  DATABASE_URL: shared.DATABASE_URL,
+  DATABASE_POOL_MAX: shared.DATABASE_POOL_MAX,
+  REDIS_URL: shared.REDIS_URL,
+  BUCKET_TABLE: shared.BUCKET_TABLE,
+});
+export type CliConfig = z.output<typeof cliConfigSchema>;

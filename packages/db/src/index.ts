@@ -1,0 +1,40 @@
+export { createDb, createPool, type Db, type DbOptions } from './create-db.js';
+export { loanopsTypes, parseInt8 } from './pg-types.js';
+export {
+  MigrationError,
+  ensureDatabaseExists,
+  isSchemaCurrent,
+  migrateDownToEmpty,
+  migrateToLatest,
+} from './migrate.js';
+export {
+  isCheckViolation,
+  isConnectionError,
+  isPgError,
+  isRetryableTransactionError,
+  isUniqueViolation,
+  type PgError,
+} from './pg-errors.js';
+export { recordAudit, type Actor, type AuditEntry } from './audit.js';
+export { describeUrl, postgresProblem } from './reachability.js';
+export type {
+  Borrower,
+  BucketCause,
+  Database,
+  Installment,
+  IntakeStatus,
+  Loan,
+  LoanSource,
+  LoanStatus,
+  LoanUpdate,
+  NewAuditEntry,
+  NewBorrower,
+  NewInstallment,
+  NewLoan,
+  PaymentMode,
+  PaymentStatus,
+  Role,
+  RunKind,
+  RunStatus,
+  RunTrigger,
+} from './schema.js';

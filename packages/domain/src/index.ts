@@ -1,0 +1,52 @@
+export {
+  PAYMENT_LIMITS,
+  PRINCIPAL_LIMITS,
+  RATE_LIMITS,
+  TENURE_LIMITS,
+  formatRupees,
+  isPaise,
+  isPaymentAmountInRange,
+  parsePercentToBps,
+  parseRupees,
+  type Paise,
+} from './money.js';
+export {
+  BUSINESS_ZONE,
+  addDays,
+  addMonths,
+  businessDateAt,
+  businessToday,
+  daysBetween,
+  isBusinessDate,
+  startOfBusinessDate,
+  type BusinessDate,
+} from './business-date.js';
+export {
+  DegenerateScheduleError,
+  equatedMonthlyInstallment,
+  generateEmiSchedule,
+  monthlyInterest,
+  type EmiTerms,
+  type ScheduledInstallment,
+} from './emi-schedule.js';
+export { daysPastDue, type InstallmentArrear } from './dpd.js';
+export {
+  DEFAULT_BUCKET_TABLE,
+  bucketForDpd,
+  bucketTableSchema,
+  classifyBorrowerLoans,
+  npaBucket,
+  performingBucketName,
+  type Bucket,
+  type BucketTable,
+  type LoanStanding,
+} from './buckets.js';
+export {
+  allocatePayment,
+  totalOutstanding,
+  type Allocation,
+  type AllocationComponent,
+  type AllocationResult,
+  type OpenCharge,
+  type OpenInstallment,
+} from './allocate-payment.js';
