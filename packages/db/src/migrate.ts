@@ -23,12 +23,12 @@ function check(outcome: MigrationResultSet): string[] {
 }
 
 /** Brings the schema to the newest migration; returns what it did, one line each. */
-export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
+export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
   return check(await new Migrator({ db, provider }).migrateToLatest());
 }
 
 /** Reverts every migration (for tests of the down path). */
-export async function migrateDownToEmpty(db: Kysely<unknown>): Promise<string[]> {
+export async function migrateDownToEmpty<DB>(db: Kysely<DB>): Promise<string[]> {
   const lines: string[] = [];
   const migrator = new Migrator({ db, provider });
   for (;;) {
@@ -39,7 +39,7 @@ export async function migrateDownToEmpty(db: Kysely<unknown>): Promise<string[]>
 }
 
 /** True when every migration this code knows has been applied. */
-export async function isSchemaCurrent(db: Kysely<unknown>): Promise<boolean> {
+export async function isSchemaCurrent<DB>(db: Kysely<DB>): Promise<boolean> {
   const known = await new Migrator({ db, provider }).getMigrations();
   return known.every((migration) => migration.executedAt !== undefined);
 }

@@ -21,13 +21,13 @@ export type LoanSource = 'API' | 'IMPORT' | 'SEED';
 export type PaymentMode = 'UPI' | 'IMPS' | 'NEFT' | 'RTGS' | 'NACH' | 'CHEQUE' | 'CASH';
 export type IntakeStatus = 'RECEIVED' | 'POSTED' | 'REJECTED';
 export type PaymentStatus = 'POSTED' | 'REVERSED';
-export type BucketCause = 'OPENING' | 'DPD_RUN' | 'PAYMENT' | 'REVERSAL';
+export type BucketCause = 'ONBOARDING' | 'DPD_RUN' | 'PAYMENT' | 'REVERSAL';
 export type RunKind = 'DPD' | 'SCORING' | 'REMINDERS' | 'INTEGRITY';
 export type RunTrigger = 'SCHEDULE' | 'MANUAL';
 export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
 
 export interface CollectorsTable {
-  id: Id;
+  id: Generated<number>;
   code: string;
   name: string;
   phone: string | null;
@@ -50,7 +50,7 @@ export interface UsersTable {
 }
 
 export interface BorrowersTable {
-  id: Id;
+  id: Generated<number>;
   customer_ref: string | null;
   name: string;
   phone: string;
@@ -63,7 +63,7 @@ export interface BorrowersTable {
 }
 
 export interface LoansTable {
-  id: Id;
+  id: Generated<number>;
   loan_number: string;
   borrower_id: number;
   collector_id: number | null;
@@ -90,7 +90,7 @@ export interface LoansTable {
 }
 
 export interface InstallmentsTable {
-  id: Id;
+  id: Generated<number>;
   loan_id: number;
   seq: number;
   due_on: BusinessDate;

@@ -50,3 +50,21 @@ export {
   type OpenCharge,
   type OpenInstallment,
 } from './allocate-payment.js';
+export { ConflictError, LoanOpsError, NotFoundError, ValidationError, type FieldIssue } from './errors.js';
+export {
+  LANGUAGES,
+  REFERENCE_PATTERN,
+  isPinCode,
+  maskPhone,
+  normalizeEmail,
+  normalizeIndianMobile,
+  type Language,
+} from './contact.js';
+export {
+  MAX_MONTHS_TO_FIRST_DUE,
+  planLoan,
+  type GivenInstallment,
+  type LoanPlan,
+  type LoanTerms,
+  type PlannedInstallment,
+} from './loan-plan.js';

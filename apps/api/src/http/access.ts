@@ -1,0 +1,15 @@
+import type { Role } from '@loanops/db';
+
+export const ROLES: readonly Role[] = ['admin', 'ops', 'finance', 'collector', 'legal'];
+
+/**
+ * Who may call what: the one table every /v1 route is registered from. A route missing here
+ * cannot be registered (see route()).
+ */
+export const ROUTE_ROLES = {
+  'POST /v1/loans': ['admin', 'ops'],
+  'GET /v1/loans': ['admin', 'ops', 'finance', 'collector', 'legal'],
+  'GET /v1/loans/:id': ['admin', 'ops', 'finance', 'collector', 'legal'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type RouteKey = keyof typeof ROUTE_ROLES;

@@ -1,0 +1,54 @@
+import type { Server } from 'node:http';
+import { apiConfigSchema, loadConfigOrExit } from '@loanops/config';
+import { createDb, isSchemaCurrent, postgresProblem } from '@loanops/db';
+import { createLogger, onShutdownSignal } from '@loanops/runtime';
+import { createApp } from './app.js';
+
+const config = loadConfigOrExit(apiConfigSchema);
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'loanops-api' });
+
+const problem = await postgresProblem(config.DATABASE_URL);
+if (problem) {
+  process.stderr.write(`${problem}\n`);
+  process.exit(69);
+}
+const { db, close } = createDb({
+  databaseUrl: config.DATABASE_URL,
+  poolMax: config.DATABASE_POOL_MAX,
+  applicationName: 'loanops-api',
+  statementTimeoutMs: 15_000,
+});
+if (!(await isSchemaCurrent(db))) {
+  process.stderr.write('The database schema is behind this build; run `npm run migrate` first.\n');
+  await close();
+  process.exit(69);
+}
+
+const app = createApp({
+  db,
+  logger,
+  jwtSecret: config.JWT_SECRET,
+  corsOrigin: config.CORS_ORIGIN,
+  bodyLimit: config.BODY_LIMIT,
+  bucketTable: config.BUCKET_TABLE,
+  loansPageMax: config.LOANS_PAGE_MAX,
+});
+const server: Server = app.listen(config.PORT, config.HOST, () => {
+  logger.info({ port: config.PORT, host: config.HOST }, 'api listening');
+});
+
+onShutdownSignal(
+  logger,
+  () => [
+    {
+      name: 'stop accepting and finish requests in flight',
+      run: () =>
+        new Promise<void>((resolve, reject) => {
+          server.close((error) => (error ? reject(error) : resolve()));
+          server.closeIdleConnections();
+        }),
+    },
+    { name: 'close database pool', run: close },
+  ],
+  30_000,
+);

@@ -1,0 +1,77 @@
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { businessToday, type BucketTable } from '@loanops/domain';
+import type { Database } from '@loanops/db';
+import { LOAN_STATUSES, createLoan, getLoan, listLoans, newLoanSchema, referenceField } from '@loanops/loan-book';
+import { collectorScope, principalOf } from '../http/auth.js';
+import { parseInput } from '../http/validate.js';
+import type { RouteRegistrar } from '../http/route.js';
+
+export interface LoanRoutesDeps {
+  db: Kysely<Database>;
+  bucketTable: BucketTable;
+  now: () => Date;
+  pageMax: number;
+}
+
+const idParam = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9]\d{0,15}$/, 'must be a loan id (a positive whole number)')
+    .transform(Number),
+});
+
+const positiveId = z
+  .string()
+  .regex(/^[1-9]\d{0,15}$/, 'must be a positive whole number')
+  .transform(Number);
+
+function listQuerySchema(bucketTable: BucketTable, pageMax: number) {
+  const buckets = bucketTable.map((bucket) => bucket.name) as [string, ...string[]];
+  return z.strictObject({
+    bucket: z.enum(buckets, { error: `must be one of ${buckets.join(', ')}` }).optional(),
+    status: z.enum(LOAN_STATUSES, { error: `must be one of ${LOAN_STATUSES.join(', ')}` }).optional(),
+    collectorId: positiveId.optional(),
+    borrowerId: positiveId.optional(),
+    loanNumber: referenceField.optional(),
+    cursor: z.string().max(200).optional(),
+    limit: z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .refine((n) => n >= 1 && n <= pageMax, `must be between 1 and ${pageMax}`)
+      .default(50),
+  });
+}
+
+export function loanRoutes(route: RouteRegistrar, deps: LoanRoutesDeps): void {
+  const listQuery = listQuerySchema(deps.bucketTable, deps.pageMax);
+
+  route('POST /v1/loans', async (req, res) => {
+    const input = parseInput(newLoanSchema, req.body);
+    const principal = principalOf(req);
+    const today = businessToday(deps.now());
+    const created = await createLoan(deps.db, input, {
+      actor: { type: 'user', id: principal.sub, role: principal.role },
+      requestId: req.requestId,
+      today,
+      bucketTable: deps.bucketTable,
+      source: 'API',
+    });
+    req.log.info({ loanId: created.id, loanNumber: created.loanNumber, bucket: created.bucket }, 'loan created');
+    const loan = await getLoan(deps.db, created.id, today);
+    res.status(201).location(`/v1/loans/${created.id}`).json(loan);
+  });
+
+  route('GET /v1/loans', async (req, res) => {
+    const query = parseInput(listQuery, req.query);
+    const scope = { collectorId: collectorScope(principalOf(req)) };
+    res.json(await listLoans(deps.db, query, scope));
+  });
+
+  route('GET /v1/loans/:id', async (req, res) => {
+    const { id } = parseInput(idParam, req.params);
+    const scope = { collectorId: collectorScope(principalOf(req)) };
+    res.json(await getLoan(deps.db, id, businessToday(deps.now()), scope));
+  });
+}

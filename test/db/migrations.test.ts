@@ -1,0 +1,71 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateDownToEmpty, migrateToLatest, isSchemaCurrent } from '@loanops/db';
+import { PAYMENT_LIMITS } from '@loanops/domain';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+
+const TABLES = [
+  'audit_chain',
+  'audit_log',
+  'borrowers',
+  'bucket_history',
+  'collector_scores',
+  'collectors',
+  'installments',
+  'job_runs',
+  'legal_cases',
+  'loan_charges',
+  'loan_edits',
+  'loans',
+  'notifications',
+  'payment_allocations',
+  'payment_intake',
+  'payments',
+  'promises',
+  'queue_controls',
+  'users',
+];
+
+async function tables(database: TestDatabase): Promise<string[]> {
+  const result = await sql<{ table_name: string }>`
+    SELECT table_name FROM information_schema.tables
+    WHERE table_schema = 'public' AND table_name NOT LIKE 'kysely_%' ORDER BY table_name`.execute(database.db);
+  return result.rows.map((row) => row.table_name);
+}
+
+describe('migrations', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase({ migrated: false });
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  it('go up from an empty database, down to empty, and up again', async () => {
+    expect(await tables(database)).toEqual([]);
+    expect(await migrateToLatest(database.db)).toEqual(['applied 0001-core-schema']);
+    expect(await tables(database)).toEqual(TABLES);
+    expect(await isSchemaCurrent(database.db)).toBe(true);
+    expect(await migrateToLatest(database.db)).toEqual([]);
+
+    expect(await migrateDownToEmpty(database.db)).toEqual(['reverted 0001-core-schema']);
+    expect(await tables(database)).toEqual([]);
+    expect(await isSchemaCurrent(database.db)).toBe(false);
+
+    await migrateToLatest(database.db);
+    expect(await tables(database)).toEqual(TABLES);
+  });
+
+  it("hold the payment limits the domain states (the database is the last guard)", async () => {
+    const rows = await sql<{ def: string }>`
+      SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint
+      WHERE conrelid IN ('payments'::regclass, 'payment_intake'::regclass) AND contype = 'c'
+        AND pg_get_constraintdef(oid) LIKE '%amount_paise%'`.execute(database.db);
+    expect(rows.rows).toHaveLength(2);
+    for (const row of rows.rows) {
+      expect(row.def).toContain(`>= ${PAYMENT_LIMITS.minPaise}`);
+      expect(row.def).toContain(`<= ${PAYMENT_LIMITS.maxPaise}`);
+    }
+  });
+});
