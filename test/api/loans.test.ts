@@ -3,9 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, addMonths, businessToday } from '@loanops/domain';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startTestApi, type TestApi } from '../support/api.js';
+import { createTestRedis, type TestRedis } from '../support/redis.js';
 
 let database: TestDatabase;
 let api: TestApi;
+let redis: TestRedis;
 const today = businessToday();
 let seq = 0;
 
@@ -40,12 +42,14 @@ interface ErrorBody {
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  api = await startTestApi(database);
+  redis = await createTestRedis();
+  api = await startTestApi(database, redis.queues);
   await database.db.insertInto('collectors').values([{ code: 'COL01', name: 'Ravi' }, { code: 'COL02', name: 'Meena' }]).execute();
 });
 
 afterAll(async () => {
   await api.close();
+  await redis.cleanup();
   await database.drop();
 });
 

@@ -6,6 +6,7 @@ import type { Role } from '@loanops/db';
 import { createApp, type AppDeps } from '../../apps/api/src/app.js';
 import { signAccessToken } from '../../apps/api/src/http/auth.js';
 import type { TestDatabase } from './db.js';
+import type { Queues } from '@loanops/queues';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
@@ -22,9 +23,14 @@ export interface TestApi {
 }
 
 /** The API on an ephemeral port over the test file's database. */
-export async function startTestApi(database: TestDatabase, overrides: Partial<AppDeps> = {}): Promise<TestApi> {
+export async function startTestApi(
+  database: TestDatabase,
+  queues: Queues,
+  overrides: Partial<AppDeps> = {},
+): Promise<TestApi> {
   const app = createApp({
     db: database.db,
+    queues,
     logger: pino({ level: 'silent' }),
     jwtSecret: TEST_JWT_SECRET,
     corsOrigin: 'http://localhost:5173',

@@ -5,21 +5,25 @@ import type { Kysely } from 'kysely';
 import { pinoHttp } from 'pino-http';
 import type { BucketTable } from '@loanops/domain';
 import type { Database } from '@loanops/db';
+import type { Queues } from '@loanops/queues';
 import type { Logger } from '@loanops/runtime';
 import { authenticate } from './http/auth.js';
 import { errorHandler, notFound } from './http/errors.js';
 import './http/express-types.js';
 import { routeRegistrar } from './http/route.js';
 import { loanRoutes } from './routes/loans.js';
+import { paymentRoutes } from './routes/payments.js';
 
 export interface AppDeps {
   db: Kysely<Database>;
+  queues: Queues;
   logger: Logger;
   jwtSecret: string;
   corsOrigin: string;
   bodyLimit: string;
   bucketTable: BucketTable;
   loansPageMax: number;
+  enqueueTimeoutMs?: number;
   now?: () => Date;
 }
 
@@ -78,6 +82,13 @@ export function createApp(deps: AppDeps): Express {
   v1.use(authenticate(deps.jwtSecret));
   const route = routeRegistrar(v1);
   loanRoutes(route, { db: deps.db, bucketTable: deps.bucketTable, now, pageMax: deps.loansPageMax });
+  paymentRoutes(route, {
+    db: deps.db,
+    queues: deps.queues,
+    bucketTable: deps.bucketTable,
+    now,
+    enqueueTimeoutMs: deps.enqueueTimeoutMs ?? 2_000,
+  });
   app.use('/v1', v1);
 
   app.use(notFound);

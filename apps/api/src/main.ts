@@ -1,16 +1,18 @@
 import type { Server } from 'node:http';
 import { apiConfigSchema, loadConfigOrExit } from '@loanops/config';
 import { createDb, isSchemaCurrent, postgresProblem } from '@loanops/db';
-import { createLogger, onShutdownSignal } from '@loanops/runtime';
+import { createQueues } from '@loanops/queues';
+import { createLogger, createRedis, onShutdownSignal, redisProblem } from '@loanops/runtime';
 import { createApp } from './app.js';
 
 const config = loadConfigOrExit(apiConfigSchema);
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'loanops-api' });
 
-const problem = await postgresProblem(config.DATABASE_URL);
-if (problem) {
-  process.stderr.write(`${problem}\n`);
-  process.exit(69);
+for (const problem of [await postgresProblem(config.DATABASE_URL), await redisProblem(config.REDIS_URL)]) {
+  if (problem) {
+    process.stderr.write(`${problem}\n`);
+    process.exit(69);
+  }
 }
 const { db, close } = createDb({
   databaseUrl: config.DATABASE_URL,
@@ -24,8 +26,13 @@ if (!(await isSchemaCurrent(db))) {
   process.exit(69);
 }
 
+// Producers fail fast when Redis is away instead of queueing commands: an accepted payment is
+// already in Postgres and the sweeper enqueues it once Redis is back.
+const redis = createRedis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+const queues = createQueues(redis, config.QUEUE_PREFIX);
 const app = createApp({
   db,
+  queues,
   logger,
   jwtSecret: config.JWT_SECRET,
   corsOrigin: config.CORS_ORIGIN,
@@ -48,7 +55,9 @@ onShutdownSignal(
           server.closeIdleConnections();
         }),
     },
+    { name: 'close queues', run: () => queues.close() },
     { name: 'close database pool', run: close },
+    { name: 'close redis', run: () => redis.quit() },
   ],
   30_000,
 );

@@ -32,7 +32,10 @@ const shared = {
   DATABASE_URL: envUrl(['postgres:', 'postgresql:'], DEFAULT_DATABASE_URL),
   DATABASE_POOL_MAX: envInt(10, 1, 200),
   REDIS_URL: envUrl(['redis:', 'rediss:'], DEFAULT_REDIS_URL),
-  QUEUE_PREFIX: z.string().regex(/^[a-z][a-z0-9:_-]{0,40}$/, 'must be lower-case letters, digits, : _ -').default('loanops'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^(\{[a-z0-9_-]{1,40}\}|[a-z][a-z0-9_-]{0,40})$/, 'must be lower-case letters, digits, _ - (or one {hash-tag})')
+    .default('loanops'),
   BUCKET_TABLE: bucketTable,
   CRON_ENABLED: envFlag(true),
   ESCALATION_ENABLED: envFlag(true),
@@ -65,6 +68,9 @@ export const workerConfigSchema = z.object({
   ...shared,
   WORKER_CONCURRENCY: envInt(8, 1, 256),
   SHUTDOWN_TIMEOUT_MS: envInt(30_000, 1_000, 600_000),
+  /** An accepted payment still waiting this long is handed to the queue again. */
+  PAYMENT_SWEEP_AFTER_MS: envInt(60_000, 1_000, 86_400_000),
+  PAYMENT_SWEEP_INTERVAL_MS: envInt(15_000, 500, 3_600_000),
 });
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 

@@ -1,0 +1,112 @@
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { isUtr, normalizeUtr, type BucketTable } from '@loanops/domain';
+import type { Database } from '@loanops/db';
+import {
+  acceptPayment,
+  findPayments,
+  getIntake,
+  getPayment,
+  paymentRequestSchema,
+  reversalRequestSchema,
+  reversePayment,
+} from '@loanops/payments';
+import { paymentJobId, type Queues } from '@loanops/queues';
+import { coerceError } from '@loanops/runtime';
+import { principalOf } from '../http/auth.js';
+import type { RouteRegistrar } from '../http/route.js';
+import { parseInput } from '../http/validate.js';
+
+export interface PaymentRoutesDeps {
+  db: Kysely<Database>;
+  queues: Queues;
+  bucketTable: BucketTable;
+  now: () => Date;
+  /** How long the intake waits for Redis before answering anyway (the sweeper enqueues later). */
+  enqueueTimeoutMs: number;
+}
+
+const intakeParam = z.object({ intakeId: z.uuid('must be an intake id') });
+const paymentParam = z.object({
+  paymentId: z.string().regex(/^[1-9]\d{0,15}$/, 'must be a payment id').transform(Number),
+});
+const searchQuery = z
+  .strictObject({
+    utr: z.string().transform(normalizeUtr).refine(isUtr, 'must be 12-22 letters and digits').optional(),
+    loanId: z.string().regex(/^[1-9]\d{0,15}$/, 'must be a loan id').transform(Number).optional(),
+    limit: z.string().regex(/^\d+$/).transform(Number).refine((n) => n >= 1 && n <= 200, 'must be 1-200').default(50),
+  })
+  .refine((query) => query.utr !== undefined || query.loanId !== undefined, {
+    message: 'give utr or loanId',
+    path: ['utr'],
+  });
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(coerceError(error));
+      },
+    );
+  });
+}
+
+export function paymentRoutes(route: RouteRegistrar, deps: PaymentRoutesDeps): void {
+  route('POST /v1/payments', async (req, res) => {
+    const request = parseInput(paymentRequestSchema, req.body);
+    const principal = principalOf(req);
+    const accepted = await acceptPayment(deps.db, request, {
+      receivedBy: `${principal.role}:${principal.sub}`,
+      requestId: req.requestId,
+      now: deps.now(),
+    });
+    // Stored: from here on the payment cannot be lost. The job is the fast path; if Redis is slow
+    // or down the sweeper enqueues it later under the same job id.
+    try {
+      await withTimeout(
+        deps.queues.add('payments', 'post-payment', { intakeId: accepted.intakeId }, { jobId: paymentJobId(accepted.intakeId) }),
+        deps.enqueueTimeoutMs,
+      );
+    } catch (error) {
+      req.log.warn({ intakeId: accepted.intakeId, err: coerceError(error) }, 'enqueue failed; the sweeper will enqueue it');
+    }
+    req.log.info({ intakeId: accepted.intakeId, utr: request.utr, amountPaise: request.amountPaise }, 'payment received');
+    res.status(202).location(`/v1/payments/intake/${accepted.intakeId}`).json(accepted);
+  });
+
+  route('GET /v1/payments/intake/:intakeId', async (req, res) => {
+    const { intakeId } = parseInput(intakeParam, req.params);
+    res.json(await getIntake(deps.db, intakeId));
+  });
+
+  route('GET /v1/payments', async (req, res) => {
+    const query = parseInput(searchQuery, req.query);
+    res.json({ items: await findPayments(deps.db, query) });
+  });
+
+  route('GET /v1/payments/:paymentId', async (req, res) => {
+    const { paymentId } = parseInput(paymentParam, req.params);
+    res.json(await getPayment(deps.db, paymentId));
+  });
+
+  route('POST /v1/payments/:paymentId/reversal', async (req, res) => {
+    const { paymentId } = parseInput(paymentParam, req.params);
+    const { reason } = parseInput(reversalRequestSchema, req.body);
+    const principal = principalOf(req);
+    await reversePayment(deps.db, paymentId, {
+      actor: { type: 'user', id: principal.sub, role: principal.role },
+      requestId: req.requestId,
+      reason,
+      bucketTable: deps.bucketTable,
+      now: deps.now(),
+    });
+    req.log.info({ paymentId }, 'payment reversed');
+    res.json(await getPayment(deps.db, paymentId));
+  });
+}

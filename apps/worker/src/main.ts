@@ -1,0 +1,54 @@
+import { loadConfigOrExit, workerConfigSchema } from '@loanops/config';
+import { createDb, isSchemaCurrent, postgresProblem } from '@loanops/db';
+import { createLogger, createRedis, onShutdownSignal, redisProblem } from '@loanops/runtime';
+import { parseQueuesArg, startWorker } from './start-worker.js';
+
+const config = loadConfigOrExit(workerConfigSchema);
+let queues;
+try {
+  queues = parseQueuesArg(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exit(64);
+}
+const name = `worker-${queues.join('+')}-${process.pid}`;
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'loanops-worker', base: { queues } });
+
+for (const problem of [await postgresProblem(config.DATABASE_URL), await redisProblem(config.REDIS_URL)]) {
+  if (problem) {
+    process.stderr.write(`${problem}\n`);
+    process.exit(69);
+  }
+}
+const { db, close: closeDb } = createDb({
+  databaseUrl: config.DATABASE_URL,
+  poolMax: config.DATABASE_POOL_MAX,
+  applicationName: name,
+});
+if (!(await isSchemaCurrent(db))) {
+  process.stderr.write('The database schema is behind this build; run `npm run migrate` first.\n');
+  await closeDb();
+  process.exit(69);
+}
+const redis = createRedis(config.REDIS_URL);
+const running = startWorker({
+  db,
+  redis,
+  prefix: config.QUEUE_PREFIX,
+  logger,
+  bucketTable: config.BUCKET_TABLE,
+  queues,
+  concurrency: config.WORKER_CONCURRENCY,
+  name,
+  sweep: { olderThanMs: config.PAYMENT_SWEEP_AFTER_MS, intervalMs: config.PAYMENT_SWEEP_INTERVAL_MS },
+});
+
+onShutdownSignal(
+  logger,
+  () => [
+    { name: 'finish active jobs', run: () => running.close() },
+    { name: 'close database pool', run: closeDb },
+    { name: 'close redis', run: () => redis.quit() },
+  ],
+  config.SHUTDOWN_TIMEOUT_MS,
+);

@@ -1,0 +1,12 @@
+export { DuplicateUtrError, acceptPayment, type AcceptedPayment } from './accept-payment.js';
+export { paymentRequestSchema, reversalRequestSchema, type PaymentRequest } from './payment-input.js';
+export { postPayment, type PostingContext, type PostingOutcome, type RejectionCode } from './post-payment.js';
+export { reversePayment, type ReversalContext } from './reverse-payment.js';
+export { findPayments, getIntake, getPayment, type IntakeView, type PaymentView } from './payment-queries.js';
+export { findWaitingIntakes } from './sweep-intake.js';
+export {
+  lockBorrowerLoans,
+  refreshStanding,
+  type LockedLoan,
+  type StandingChange,
+} from './sql/loan-standing.js';

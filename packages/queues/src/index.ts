@@ -1,0 +1,10 @@
+export {
+  QUEUE_CATALOG,
+  QUEUE_NAMES,
+  isQueueName,
+  paymentJobId,
+  type JobData,
+  type JobName,
+  type QueueName,
+} from './catalog.js';
+export { createQueues, type Queues } from './producer.js';

@@ -1,0 +1,44 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { QUEUE_CATALOG, type JobData, type JobName, type QueueName } from './catalog.js';
+
+export interface Queues {
+  get(name: QueueName): Queue;
+  /** Adds a job after checking its payload against the catalog. */
+  add<Q extends QueueName, J extends JobName<Q>>(
+    queue: Q,
+    job: J,
+    data: JobData<Q, J>,
+    options?: JobsOptions,
+  ): Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+/** Producer side: one BullMQ Queue per catalog queue, sharing a connection, opened lazily. */
+export function createQueues(connection: Redis, prefix: string): Queues {
+  const open = new Map<QueueName, Queue>();
+  const get = (name: QueueName): Queue => {
+    let queue = open.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection, prefix, defaultJobOptions: QUEUE_CATALOG[name].defaults });
+      queue.on('error', () => undefined);
+      open.set(name, queue);
+    }
+    return queue;
+  };
+  return {
+    get,
+    async add(queue, job, data, options) {
+      const jobs: Record<string, { parse(value: unknown): unknown }> = QUEUE_CATALOG[queue].jobs;
+      const schema = jobs[job];
+      if (!schema) throw new Error(`queue ${queue} has no job ${job}`);
+      const payload = schema.parse(data);
+      const added = await get(queue).add(job, payload, options);
+      return added.id;
+    },
+    async close() {
+      await Promise.all([...open.values()].map((queue) => queue.close()));
+      open.clear();
+    },
+  };
+}

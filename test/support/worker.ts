@@ -1,0 +1,43 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { pino } from 'pino';
+import { DEFAULT_BUCKET_TABLE } from '@loanops/domain';
+import type { QueueName } from '@loanops/queues';
+import { createRedis } from '@loanops/runtime';
+import { startWorker, type RunningWorker } from '../../apps/worker/src/start-worker.js';
+import type { TestDatabase } from './db.js';
+
+/** An in-process worker over the test file's database and queue prefix. */
+export function startTestWorker(
+  database: TestDatabase,
+  redisUrl: string,
+  prefix: string,
+  options: { queues?: QueueName[]; concurrency?: number; sweep?: { olderThanMs: number; intervalMs: number } } = {},
+): RunningWorker & { closeAll(): Promise<void> } {
+  const redis = createRedis(redisUrl);
+  const running = startWorker({
+    db: database.db,
+    redis,
+    prefix,
+    logger: pino({ level: 'silent' }),
+    bucketTable: DEFAULT_BUCKET_TABLE,
+    queues: options.queues ?? ['payments'],
+    concurrency: options.concurrency ?? 8,
+    name: 'test-worker',
+    ...(options.sweep ? { sweep: options.sweep } : {}),
+  });
+  return {
+    ...running,
+    async closeAll() {
+      await running.close();
+      await redis.quit();
+    },
+  };
+}
+
+/** The real worker entry point as a child process, for tests that kill it. */
+export function spawnWorkerProcess(env: Record<string, string>, args: string[] = ['--queues', 'payments']): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts', ...args], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+}
