@@ -68,3 +68,14 @@ export {
   type LoanTerms,
   type PlannedInstallment,
 } from './loan-plan.js';
+export {
+  MAX_BACKDATE_DAYS,
+  PAYABLE_STATUSES,
+  PAYMENT_MODES,
+  checkPaymentRules,
+  isUtr,
+  normalizeUtr,
+  type PaymentModeName,
+  type PaymentRuleBreach,
+  type PaymentRuleCode,
+} from './payment-rules.js';
