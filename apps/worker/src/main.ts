@@ -40,6 +40,7 @@ const running = startWorker({
   queues,
   concurrency: config.WORKER_CONCURRENCY,
   name,
+  lockDurationMs: config.WORKER_LOCK_DURATION_MS,
   sweep: { olderThanMs: config.PAYMENT_SWEEP_AFTER_MS, intervalMs: config.PAYMENT_SWEEP_INTERVAL_MS },
 });
 

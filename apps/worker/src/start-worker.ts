@@ -17,6 +17,8 @@ export interface WorkerDeps {
   queues: readonly QueueName[];
   concurrency: number;
   name: string;
+  /** How long a job stays locked to this worker without renewal (stalled-job detection). */
+  lockDurationMs?: number;
   sweep?: { olderThanMs: number; intervalMs: number };
 }
 
@@ -58,6 +60,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       prefix: deps.prefix,
       concurrency: deps.concurrency,
       name: deps.name,
+      ...(deps.lockDurationMs ? { lockDuration: deps.lockDurationMs, stalledInterval: deps.lockDurationMs } : {}),
     });
     worker.on('failed', (job, error) => {
       const exhausted = job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1);

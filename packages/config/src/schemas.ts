@@ -71,6 +71,8 @@ export const workerConfigSchema = z.object({
   /** An accepted payment still waiting this long is handed to the queue again. */
   PAYMENT_SWEEP_AFTER_MS: envInt(60_000, 1_000, 86_400_000),
   PAYMENT_SWEEP_INTERVAL_MS: envInt(15_000, 500, 3_600_000),
+  /** BullMQ job lock: a worker that dies holding a job gives it back after about this long. */
+  WORKER_LOCK_DURATION_MS: envInt(30_000, 1_000, 600_000),
 });
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 
