@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { DEFAULT_BUCKET_TABLE } from '@loanops/domain';
 import type { Role } from '@loanops/db';
 import { createApp, type AppDeps } from '../../apps/api/src/app.js';
-import { signAccessToken } from '../../apps/api/src/http/auth.js';
+import { signAccessToken } from '@loanops/auth';
 import type { TestDatabase } from './db.js';
 import type { Queues } from '@loanops/queues';
 

@@ -1,7 +1,5 @@
 import type { Role } from '@loanops/db';
 
-export const ROLES: readonly Role[] = ['admin', 'ops', 'finance', 'collector', 'legal'];
-
 /**
  * Who may call what: the one table every /v1 route is registered from. A route missing here
  * cannot be registered (see route()).

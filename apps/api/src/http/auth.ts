@@ -1,21 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
-import { z } from 'zod';
+import { verifyAccessToken, type Principal } from '@loanops/auth';
 import { LoanOpsError } from '@loanops/domain';
 import type { Role } from '@loanops/db';
-import { ROLES } from './access.js';
 
-export interface Principal {
-  /** The user id; for a collector, their collector id. */
-  sub: string;
-  role: Role;
-}
-
-const claimsSchema = z.object({
-  sub: z.string().min(1),
-  role: z.enum(ROLES as [Role, ...Role[]]),
-  exp: z.number(),
-});
+export type { Principal };
 
 export class UnauthenticatedError extends LoanOpsError {
   constructor(message: string) {
@@ -31,23 +19,8 @@ export class ForbiddenError extends LoanOpsError {
   }
 }
 
-export function secretKey(secret: string): Uint8Array {
-  return new TextEncoder().encode(secret);
-}
-
-/** Signs an HS256 access token. */
-export async function signAccessToken(principal: Principal, secret: string, ttlSeconds: number): Promise<string> {
-  return new SignJWT({ role: principal.role })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(principal.sub)
-    .setIssuedAt()
-    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
-    .sign(secretKey(secret));
-}
-
 /** Verifies `Authorization: Bearer <JWT>` (HS256 only, exp required) and sets req.principal. */
 export function authenticate(secret: string) {
-  const key = secretKey(secret);
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     const header = req.get('authorization');
     const match = header === undefined ? null : /^Bearer ([A-Za-z0-9_.-]+)$/.exec(header.trim());
@@ -55,19 +28,18 @@ export function authenticate(secret: string) {
       next(new UnauthenticatedError('a bearer token is required'));
       return;
     }
-    try {
-      const { payload } = await jwtVerify(match[1], key, { algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
-      const claims = claimsSchema.safeParse(payload);
-      if (!claims.success) {
-        next(new UnauthenticatedError('the token lacks a valid sub, role or exp'));
-        return;
-      }
-      req.principal = { sub: claims.data.sub, role: claims.data.role };
-      next();
-    } catch (error) {
-      const expired = error instanceof joseErrors.JWTExpired;
-      next(new UnauthenticatedError(expired ? 'the token has expired' : 'the token is not valid'));
+    const check = await verifyAccessToken(match[1], secret);
+    if (!check.ok) {
+      const messages = {
+        expired: 'the token has expired',
+        invalid: 'the token is not valid',
+        claims: 'the token lacks a valid sub, role or exp',
+      } as const;
+      next(new UnauthenticatedError(messages[check.reason]));
+      return;
     }
+    req.principal = check.principal;
+    next();
   };
 }
 

@@ -1,0 +1,1 @@
+export { ROLES, signAccessToken, verifyAccessToken, type Principal, type TokenCheck } from './tokens.js';
