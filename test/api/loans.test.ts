@@ -175,6 +175,7 @@ describe('POST /v1/loans', () => {
     ['disbursedOn not a date', { disbursedOn: '31/01/2026' }, 'disbursedOn'],
     ['disbursedOn impossible', { disbursedOn: '2026-02-30' }, 'disbursedOn'],
     ['disbursedOn in the future', { disbursedOn: addDays(today, 1) }, 'disbursedOn'],
+    ['disbursedOn in a mistyped century', { disbursedOn: '1925-04-01' }, 'disbursedOn'],
     ['firstDueOn before disbursal', { disbursedOn: addDays(today, -5), firstDueOn: addDays(today, -6) }, 'firstDueOn'],
     ['firstDueOn years later', { disbursedOn: addDays(today, -5), firstDueOn: addMonths(today, 14) }, 'firstDueOn'],
     ['collectorId not a number', { collectorId: 'COL01' }, 'collectorId'],

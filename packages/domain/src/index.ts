@@ -61,6 +61,7 @@ export {
   type Language,
 } from './contact.js';
 export {
+  EARLIEST_DISBURSAL,
   MAX_MONTHS_TO_FIRST_DUE,
   planLoan,
   type GivenInstallment,

@@ -47,6 +47,9 @@ export interface LoanPlan {
 /** How long after disbursal the first installment may fall due (moratoriums included). */
 export const MAX_MONTHS_TO_FIRST_DUE = 12;
 
+/** The earliest disbursal date taken: catches a mistyped century without refusing a long home loan. */
+export const EARLIEST_DISBURSAL = '1980-01-01';
+
 /**
  * Checks a new loan's terms against each other and the calendar, builds or checks its
  * schedule, applies any repayment made before it was brought in, and computes its DPD on
@@ -56,6 +59,9 @@ export const MAX_MONTHS_TO_FIRST_DUE = 12;
 export function planLoan(terms: LoanTerms, today: BusinessDate): LoanPlan {
   const issues: FieldIssue[] = [];
   if (terms.disbursedOn > today) issues.push({ path: 'disbursedOn', message: `must not be after today (${today})` });
+  if (terms.disbursedOn < EARLIEST_DISBURSAL) {
+    issues.push({ path: 'disbursedOn', message: `must not be before ${EARLIEST_DISBURSAL}` });
+  }
 
   const firstDueOn = terms.firstDueOn ?? terms.installments?.[0]?.dueOn ?? addMonths(terms.disbursedOn, 1);
   if (firstDueOn <= terms.disbursedOn) issues.push({ path: 'firstDueOn', message: 'must be after disbursedOn' });

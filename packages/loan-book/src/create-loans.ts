@@ -95,7 +95,19 @@ export async function createLoans(
   const fresh = inputs.filter((input) => !existing.has(input.loanNumber));
   if (fresh.length === 0) return { created: [], skipped: [...existing] };
 
-  const plans = fresh.map((input) => planLoan(input, ctx.today));
+  const plans = fresh.map((input, index) => {
+    try {
+      return planLoan(input, ctx.today);
+    } catch (error) {
+      // In a batch, say which loan: its position and number lead every path.
+      if (error instanceof ValidationError && fresh.length > 1) {
+        throw new ValidationError(
+          error.issues.map((issue) => ({ path: `${index}.${issue.path}`, message: `${input.loanNumber}: ${issue.message}` })),
+        );
+      }
+      throw error;
+    }
+  });
   await checkCollectors(trx, fresh);
   const borrowerIds = await resolveBorrowers(trx, fresh);
   const loanIds = await reserveIds(trx, 'loans', fresh.length);
