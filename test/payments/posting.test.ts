@@ -147,6 +147,93 @@ describe('postPayment', () => {
     await expect(accept(rightLoan, 5_000, utr)).rejects.toMatchObject({ code: 'DUPLICATE_UTR' });
   });
 
+  it('pays loan-level charges first', async () => {
+    const loanId = await insertLoan(database, { disbursedOn: addMonths(today, -2) });
+    const charge = await database.db
+      .insertInto('loan_charges')
+      .values({ loan_id: loanId, kind: 'BOUNCE', levied_on: addDays(today, -3), amount_paise: 59_000 })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await sql`UPDATE loans SET charges_outstanding_paise = 59000 WHERE id = ${loanId}`.execute(database.db);
+    const first = (await installments(loanId))[0]!;
+    const intakeId = await accept(loanId, 60_000);
+    await postPayment(database.db, intakeId, context());
+    const payment = await database.db.selectFrom('payments').select('id').where('intake_id', '=', intakeId).executeTakeFirstOrThrow();
+    const parts = await database.db.selectFrom('payment_allocations').selectAll().where('payment_id', '=', payment.id).orderBy('id').execute();
+    expect(parts.map((p) => [p.component, p.charge_id ?? p.installment_id, p.amount_paise])).toEqual([
+      ['CHARGE', charge.id, 59_000],
+      ['INTEREST', first.id, 1_000],
+    ]);
+    const paidCharge = await database.db.selectFrom('loan_charges').selectAll().where('id', '=', charge.id).executeTakeFirstOrThrow();
+    expect(paidCharge.paid_paise).toBe(59_000);
+    expect((await loanRow(loanId)).charges_outstanding_paise).toBe(0);
+  });
+
+  it('lifts a borrower out of NPA on every loan when the last arrears are paid', async () => {
+    const borrower = { name: 'Npa Borrower', phone: '+919811100000', language: 'en' as const, customerRef: 'NPA-PAY-1' };
+    const healthy = await insertLoan(database, { borrower });
+    const overdue = await insertLoan(database, { borrower, disbursedOn: addMonths(today, -5) });
+    expect((await loanRow(healthy)).bucket).toBe('NPA');
+    expect((await loanRow(overdue)).bucket).toBe('NPA');
+    const arrears = (await installments(overdue)).filter((i) => i.due_on < today).reduce((s, i) => s + i.outstanding_paise, 0);
+    const intakeId = await accept(overdue, arrears);
+    await postPayment(database.db, intakeId, context());
+    expect(await loanRow(overdue)).toMatchObject({ dpd: 0, bucket: 'CURRENT' });
+    expect(await loanRow(healthy)).toMatchObject({ dpd: 0, bucket: 'CURRENT' });
+    const moves = await database.db
+      .selectFrom('bucket_history')
+      .select(['loan_id', 'from_bucket', 'to_bucket', 'cause'])
+      .where('loan_id', 'in', [healthy, overdue])
+      .where('cause', '=', 'PAYMENT')
+      .orderBy('loan_id')
+      .execute();
+    expect(moves).toEqual([
+      { loan_id: healthy, from_bucket: 'NPA', to_bucket: 'CURRENT', cause: 'PAYMENT' },
+      { loan_id: overdue, from_bucket: 'NPA', to_bucket: 'CURRENT', cause: 'PAYMENT' },
+    ]);
+    const reclassified = await database.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', 'LOAN_RECLASSIFIED')
+      .where('entity_id', '=', String(healthy))
+      .where('actor_id', '=', 'test-worker')
+      .execute();
+    expect(reclassified).toHaveLength(1);
+  });
+
+  it('keeps the borrower NPA while a partly paid loan still has arrears', async () => {
+    const borrower = { name: 'Npa Partial', phone: '+919811100001', language: 'en' as const, customerRef: 'NPA-PAY-2' };
+    // First EMI 100 days overdue (NPA); once it is paid the second, about 70 days overdue, leads.
+    const overdue = await insertLoan(database, {
+      borrower,
+      disbursedOn: addDays(today, -130),
+      firstDueOn: addDays(today, -100),
+    });
+    expect((await loanRow(overdue)).bucket).toBe('NPA');
+    const first = (await installments(overdue))[0]!;
+    await postPayment(database.db, await accept(overdue, first.outstanding_paise), context());
+    const loan = await loanRow(overdue);
+    expect(loan.dpd).toBeGreaterThan(0);
+    expect(loan.dpd).toBeLessThan(91);
+    expect(loan.bucket).toBe('NPA');
+  });
+
+  it('turns a UTR already posted under another intake into REJECTED DUPLICATE_UTR, not a retry', async () => {
+    const loanId = await insertLoan(database);
+    const utr = nextUtr();
+    const live = await accept(loanId, 1_000, utr);
+    // Planted as superuser: a posted payment with the same UTR behind an old rejected intake.
+    const old = await sql<{ id: string }>`
+      INSERT INTO payment_intake (utr, loan_id, amount_paise, value_date, mode, status, reject_code, received_by, processed_at)
+      VALUES (${utr}, ${loanId}, 1000, ${today}::date, 'UPI', 'REJECTED', 'LOAN_NOT_PAYABLE', 'test', now()) RETURNING id`.execute(database.db);
+    await sql`
+      INSERT INTO payments (intake_id, utr, loan_id, amount_paise, value_date, mode, posted_on)
+      VALUES (${old.rows[0]!.id}::uuid, ${utr}, ${loanId}, 1000, ${today}::date, 'UPI', ${today}::date)`.execute(database.db);
+    const before = await loanRow(loanId);
+    expect(await postPayment(database.db, live, context())).toMatchObject({ status: 'REJECTED', code: 'DUPLICATE_UTR' });
+    expect(await loanRow(loanId)).toEqual(before);
+  });
+
   it('keeps exact balances under 50 concurrent payments on one loan', async () => {
     const loanId = await insertLoan(database, { principalPaise: 5_000_000, disbursedOn: addMonths(today, -5) });
     const before = await loanRow(loanId);

@@ -7,6 +7,7 @@ export { findWaitingIntakes } from './sweep-intake.js';
 export {
   lockBorrowerLoans,
   refreshStanding,
+  standingChanges,
   type LockedLoan,
   type StandingChange,
 } from './sql/loan-standing.js';

@@ -27,7 +27,8 @@ export async function reversePayment(db: Kysely<Database>, paymentId: number, co
       .executeTakeFirst();
     if (!head) throw new NotFoundError('payment', paymentId);
     // Loans first, in id order like every writer, then the payment row.
-    const loans = await lockBorrowerLoans(trx, head.borrower_id);
+    const today = businessDateAt(context.now);
+    const loans = await lockBorrowerLoans(trx, head.borrower_id, today);
     const payment = await trx
       .selectFrom('payments')
       .selectAll()
@@ -114,7 +115,6 @@ export async function reversePayment(db: Kysely<Database>, paymentId: number, co
       .where('id', '=', paymentId)
       .execute();
 
-    const today = businessDateAt(context.now);
     const changes = await refreshStanding(trx, loans, { today, bucketTable: context.bucketTable, cause: 'REVERSAL', paymentId });
     const own = changes.find((change) => change.loanId === loan.id);
     await recordAudit(trx, [

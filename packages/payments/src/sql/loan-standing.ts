@@ -20,40 +20,49 @@ export interface LockedLoan {
   interestOutstandingPaise: number;
   chargesOutstandingPaise: number;
   totalOutstandingPaise: number;
+  /** The due date of its oldest installment not fully paid that fell due before `asOf`. */
+  oldestUnpaidDueOn: BusinessDate | null;
 }
 
 /**
  * Locks every loan of a borrower, in id order (the order every writer locks loans in, so two
- * payments of one borrower queue behind each other instead of deadlocking).
+ * payments of one borrower queue behind each other instead of deadlocking), with what each one's
+ * DPD on `asOf` would be read from.
  */
-export async function lockBorrowerLoans(trx: Tx, borrowerId: number): Promise<LockedLoan[]> {
-  const rows = await trx
-    .selectFrom('loans')
-    .select([
-      'id',
-      'borrower_id',
-      'status',
-      'dpd',
-      'bucket',
-      'principal_outstanding_paise',
-      'interest_outstanding_paise',
-      'charges_outstanding_paise',
-      'total_outstanding_paise',
-    ])
-    .where('borrower_id', '=', borrowerId)
-    .orderBy('id')
-    .forUpdate()
-    .execute();
-  return rows.map((row) => ({
-    id: row.id,
-    borrowerId: row.borrower_id,
+export async function lockBorrowerLoans(trx: Tx, borrowerId: number, asOf: BusinessDate): Promise<LockedLoan[]> {
+  const result = await sql<{
+    id: number;
+    borrower_id: number;
+    status: LoanStatus;
+    dpd: number;
+    bucket: string;
+    principal_outstanding_paise: number;
+    interest_outstanding_paise: number;
+    charges_outstanding_paise: number;
+    total_outstanding_paise: number;
+    oldest_unpaid_due_on: string | null;
+  }>`
+    SELECT l.id, l.borrower_id, l.status, l.dpd, l.bucket, l.principal_outstanding_paise,
+           l.interest_outstanding_paise, l.charges_outstanding_paise, l.total_outstanding_paise,
+           (SELECT min(i.due_on) FROM installments i
+             WHERE i.loan_id = l.id AND i.due_on < ${asOf}::date
+               AND (i.principal_paid_paise < i.principal_due_paise OR i.interest_paid_paise < i.interest_due_paise)
+           ) AS oldest_unpaid_due_on
+    FROM loans l
+    WHERE l.borrower_id = ${borrowerId}
+    ORDER BY l.id
+    FOR UPDATE OF l`.execute(trx);
+  return result.rows.map((row) => ({
+    id: Number(row.id),
+    borrowerId: Number(row.borrower_id),
     status: row.status,
     dpd: row.dpd,
     bucket: row.bucket,
-    principalOutstandingPaise: row.principal_outstanding_paise,
-    interestOutstandingPaise: row.interest_outstanding_paise,
-    chargesOutstandingPaise: row.charges_outstanding_paise,
-    totalOutstandingPaise: row.total_outstanding_paise,
+    principalOutstandingPaise: Number(row.principal_outstanding_paise),
+    interestOutstandingPaise: Number(row.interest_outstanding_paise),
+    chargesOutstandingPaise: Number(row.charges_outstanding_paise),
+    totalOutstandingPaise: Number(row.total_outstanding_paise),
+    oldestUnpaidDueOn: row.oldest_unpaid_due_on,
   }));
 }
 
@@ -66,42 +75,58 @@ export interface StandingChange {
 }
 
 /**
- * After money moved on a borrower's loans: each live loan's DPD on `today` from its installments,
- * the borrower's buckets (sticky, borrower-wide NPA), the loans updated where either changed, and
- * a bucket-history row for each bucket change. `loans` must be locked (lockBorrowerLoans) and carry
- * any status change the caller made.
+ * The DPD and bucket each live loan of a borrower should have on `today`, given each one's oldest
+ * unpaid due date (sticky, borrower-wide NPA by classifyBorrowerLoans): the loans whose DPD or
+ * bucket differ from what they hold now.
+ */
+export function standingChanges(
+  loans: readonly Pick<LockedLoan, 'id' | 'status' | 'dpd' | 'bucket' | 'oldestUnpaidDueOn'>[],
+  today: BusinessDate,
+  bucketTable: BucketTable,
+): StandingChange[] {
+  const live = loans.filter((loan) => (PAYABLE_STATUSES as readonly string[]).includes(loan.status));
+  const dpdOf = (loan: (typeof live)[number]) =>
+    loan.oldestUnpaidDueOn === null ? 0 : daysBetween(loan.oldestUnpaidDueOn, today);
+  const buckets = classifyBorrowerLoans(
+    live.map((loan) => ({ id: loan.id, dpd: dpdOf(loan), bucket: loan.bucket })),
+    bucketTable,
+  );
+  const changes: StandingChange[] = [];
+  for (const loan of live) {
+    const dpdAfter = dpdOf(loan);
+    const bucketAfter = buckets.get(loan.id) as string;
+    if (dpdAfter !== loan.dpd || bucketAfter !== loan.bucket) {
+      changes.push({ loanId: loan.id, dpdBefore: loan.dpd, dpdAfter, bucketBefore: loan.bucket, bucketAfter });
+    }
+  }
+  return changes;
+}
+
+/**
+ * After money moved on a borrower's locked loans (`loans` carrying any status change the caller
+ * made): reads each live loan's oldest unpaid due date again, and writes the DPD and bucket
+ * changes with a bucket-history row for each bucket change.
  */
 export async function refreshStanding(
   trx: Tx,
   loans: readonly LockedLoan[],
   context: { today: BusinessDate; bucketTable: BucketTable; cause: BucketCause; paymentId?: number },
 ): Promise<StandingChange[]> {
-  const live = loans.filter((loan) => (PAYABLE_STATUSES as readonly string[]).includes(loan.status));
-  if (live.length === 0) return [];
+  const ids = loans.map((loan) => loan.id);
+  if (ids.length === 0) return [];
   const oldest = await sql<{ loan_id: number; due_on: string }>`
-    SELECT loan_id, min(due_on)::text AS due_on
+    SELECT loan_id, min(due_on) AS due_on
     FROM installments
-    WHERE loan_id = ANY(${live.map((loan) => loan.id)}::bigint[])
+    WHERE loan_id = ANY(${ids}::bigint[])
       AND (principal_paid_paise < principal_due_paise OR interest_paid_paise < interest_due_paise)
       AND due_on < ${context.today}::date
     GROUP BY loan_id`.execute(trx);
   const oldestDue = new Map(oldest.rows.map((row) => [Number(row.loan_id), row.due_on]));
-  const dpdOf = (loanId: number) => {
-    const due = oldestDue.get(loanId);
-    return due === undefined ? 0 : daysBetween(due, context.today);
-  };
-  const buckets = classifyBorrowerLoans(
-    live.map((loan) => ({ id: loan.id, dpd: dpdOf(loan.id), bucket: loan.bucket })),
+  const changes = standingChanges(
+    loans.map((loan) => ({ ...loan, oldestUnpaidDueOn: oldestDue.get(loan.id) ?? null })),
+    context.today,
     context.bucketTable,
   );
-
-  const changes: StandingChange[] = [];
-  for (const loan of live) {
-    const dpdAfter = dpdOf(loan.id);
-    const bucketAfter = buckets.get(loan.id) as string;
-    if (dpdAfter === loan.dpd && bucketAfter === loan.bucket) continue;
-    changes.push({ loanId: loan.id, dpdBefore: loan.dpd, dpdAfter, bucketBefore: loan.bucket, bucketAfter });
-  }
   for (const change of changes) {
     await trx
       .updateTable('loans')
