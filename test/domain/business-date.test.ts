@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import {
   addDays,
@@ -49,5 +51,24 @@ describe('calendar arithmetic', () => {
     expect(isBusinessDate('2026-2-3')).toBe(false);
     expect(isBusinessDate('28/02/2026')).toBe(false);
     expect(() => addDays('nope', 1)).toThrow(RangeError);
+  });
+
+  it('agrees with luxon’s calendar for any date, month and day offset', () => {
+    const luxon = (date: string) => DateTime.fromISO(date, { zone: 'UTC' });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -80_000, max: 80_000 }),
+        fc.integer({ min: -1_200, max: 1_200 }),
+        fc.integer({ min: -5_000, max: 5_000 }),
+        (offset, months, days) => {
+          const date = luxon('2000-02-29').plus({ days: offset }).toISODate() as string;
+          expect(isBusinessDate(date)).toBe(true);
+          expect(addMonths(date, months)).toBe(luxon(date).plus({ months }).toISODate());
+          expect(addDays(date, days)).toBe(luxon(date).plus({ days }).toISODate());
+          expect(daysBetween(date, addDays(date, days))).toBe(days);
+        },
+      ),
+      { numRuns: 2_000 },
+    );
   });
 });

@@ -1,0 +1,203 @@
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { Queue, Worker } from 'bullmq';
+import { sql } from 'kysely';
+import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from '@loanops/config';
+import { createDb, migrateToLatest } from '@loanops/db';
+import { DEFAULT_BUCKET_TABLE, businessToday } from '@loanops/domain';
+import { seedBook } from '@loanops/loan-book';
+import { paymentJobId } from '@loanops/queues';
+import { createRedis } from '@loanops/runtime';
+import { dropDatabase, fmt, freePort, freshDatabase, percentile, pollUntil, startProcess, stopProcess } from './support.js';
+
+/**
+ * npm run bench:payments [-- --loans 100000 --requests 20000 --concurrency 64 --payments 20000 --worker-concurrency 16]
+ *
+ * On a seeded book: intake requests/s with p50/p99 latency (the API as its own process, driven
+ * over HTTP), then payments posted/s with 1 and 2 worker processes. Each figure is printed next
+ * to a floor measured in the same run on the same machine: single-row INSERT commits/s over a
+ * pool of the same size, and empty BullMQ jobs added and processed/s.
+ */
+const { values } = parseArgs({
+  options: {
+    loans: { type: 'string', default: '100000' },
+    requests: { type: 'string', default: '20000' },
+    concurrency: { type: 'string', default: '64' },
+    payments: { type: 'string', default: '20000' },
+    'worker-concurrency': { type: 'string', default: '16' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const LOANS = Number(values.loans);
+const REQUESTS = Number(values.requests);
+const CONCURRENCY = Number(values.concurrency);
+const PAYMENTS = Number(values.payments);
+const WORKER_CONCURRENCY = Number(values['worker-concurrency']);
+const POOL = 16;
+
+const serverUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
+const dbName = 'loanops_bench_payments';
+const prefix = `loanops-bench-${process.pid}`;
+const line = (text = '') => process.stdout.write(`${text}\n`);
+
+line(`bench:payments on ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+const databaseUrl = await freshDatabase(serverUrl, dbName);
+const { db, pool, close } = createDb({ databaseUrl, poolMax: POOL, applicationName: 'bench' });
+const redis = createRedis(redisUrl);
+const today = businessToday();
+
+try {
+  await migrateToLatest(db);
+  const seeded = await seedBook(pool, { loans: LOANS, seed: 7, today, bucketTable: DEFAULT_BUCKET_TABLE });
+  line(`seeded ${fmt(seeded.loans)} loans in ${fmt(seeded.elapsedMs / 1000, 1)} s`);
+  const live = (
+    await sql<{ id: number }>`SELECT id FROM loans WHERE status = 'ACTIVE' AND total_outstanding_paise > 100000 ORDER BY id`.execute(db)
+  ).rows.map((row) => Number(row.id));
+
+  // Floor 1: single-row INSERT commits/s, POOL clients in parallel.
+  await sql`CREATE TABLE bench_floor (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v integer NOT NULL)`.execute(db);
+  const insertStart = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: POOL }, async () => {
+      while (next < REQUESTS) {
+        next += 1;
+        await pool.query('INSERT INTO bench_floor (v) VALUES ($1)', [next]);
+      }
+    }),
+  );
+  const insertFloor = REQUESTS / ((performance.now() - insertStart) / 1000);
+  line(`floor: single-row INSERT commits/s (${POOL} clients): ${fmt(insertFloor)}`);
+
+  // Floor 2: empty BullMQ jobs, added one by one, then processed with the workers' concurrency.
+  const floorQueue = new Queue('bench-floor', { connection: redis, prefix });
+  const addStart = performance.now();
+  let added = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (added < PAYMENTS) {
+        added += 1;
+        await floorQueue.add('noop', { n: added }, { removeOnComplete: true });
+      }
+    }),
+  );
+  const addFloor = PAYMENTS / ((performance.now() - addStart) / 1000);
+  let processed = 0;
+  const processStart = performance.now();
+  const floorWorker = new Worker('bench-floor', async () => {
+    processed += 1;
+  }, { connection: redis, prefix, concurrency: WORKER_CONCURRENCY });
+  await pollUntil(async () => processed >= PAYMENTS, 600_000);
+  const processFloor = PAYMENTS / ((performance.now() - processStart) / 1000);
+  await floorWorker.close();
+  await floorQueue.obliterate({ force: true });
+  await floorQueue.close();
+  line(`floor: empty BullMQ jobs added/s: ${fmt(addFloor)}, processed/s (1 worker, concurrency ${WORKER_CONCURRENCY}): ${fmt(processFloor)}`);
+
+  // Intake: the API as its own process, CONCURRENCY requests in flight.
+  const port = await freePort();
+  const env = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: prefix,
+    DATABASE_POOL_MAX: String(POOL),
+    WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+  };
+  const api = startProcess('apps/api/src/main.ts', [], env);
+  const base = `http://127.0.0.1:${port}`;
+  await pollUntil(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok === true, 60_000, 200);
+  const { signAccessToken } = await import('@loanops/auth');
+  const { apiConfigSchema, parseEnv } = await import('@loanops/config');
+  const token = await signAccessToken({ sub: 'bench', role: 'finance' }, parseEnv(apiConfigSchema, {}).JWT_SECRET, 3600);
+  const latencies: number[] = [];
+  let sent = 0;
+  let failures = 0;
+  const intakeStart = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (sent < REQUESTS) {
+        const n = (sent += 1);
+        const body = JSON.stringify({
+          utr: `BENCHI${String(n).padStart(12, '0')}`,
+          loanId: live[n % live.length],
+          amountPaise: 100 + (n % 900),
+          valueDate: today,
+          mode: 'UPI',
+        });
+        const started = performance.now();
+        const response = await fetch(`${base}/v1/payments`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body,
+        });
+        await response.arrayBuffer();
+        latencies.push(performance.now() - started);
+        if (response.status !== 202) failures += 1;
+      }
+    }),
+  );
+  const intakeSeconds = (performance.now() - intakeStart) / 1000;
+  await stopProcess(api);
+  latencies.sort((a, b) => a - b);
+  const intakeRate = REQUESTS / intakeSeconds;
+
+  // Posting: the intake left REQUESTS jobs waiting; 1 worker drains the first PAYMENTS of them…
+  const postingRuns: { workers: number; rate: number }[] = [];
+  for (const workers of [1, 2]) {
+    if (workers === 2) await enqueueMore(PAYMENTS);
+    const waitingBefore = await receivedCount();
+    const started = performance.now();
+    const children = Array.from({ length: workers }, () =>
+      startProcess('apps/worker/src/main.ts', ['--queues', 'payments'], { ...env, PAYMENT_SWEEP_AFTER_MS: '3600000' }),
+    );
+    await pollUntil(async () => (await receivedCount()) === 0, 1_800_000, 100);
+    const rate = waitingBefore / ((performance.now() - started) / 1000);
+    await Promise.all(children.map(stopProcess));
+    postingRuns.push({ workers, rate });
+  }
+  const rejected = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM payment_intake WHERE status = 'REJECTED'`.execute(db)).rows[0]?.n;
+
+  line();
+  line('| figure | value | floor (same run) | ratio |');
+  line('| --- | --- | --- | --- |');
+  line(`| intake requests/s (${CONCURRENCY} in flight) | ${fmt(intakeRate)} | ${fmt(insertFloor)} INSERT commits/s | ${fmt(intakeRate / insertFloor, 2)} |`);
+  line(`| intake latency p50 / p99 | ${fmt(percentile(latencies, 50), 1)} / ${fmt(percentile(latencies, 99), 1)} ms | | |`);
+  for (const run of postingRuns) {
+    line(
+      `| payments posted/s, ${run.workers} worker process${run.workers > 1 ? 'es' : ''} | ${fmt(run.rate)} | ${fmt(processFloor)} empty jobs/s | ${fmt(run.rate / processFloor, 2)} |`,
+    );
+  }
+  line();
+  line(`non-202 answers: ${failures}; rejected at posting: ${rejected ?? 0} (expected 0)`);
+  line(`targets on a 2-core machine: intake >= 2,000 req/s with p99 <= 50 ms; posting >= 1,000/s with 2 workers`);
+
+  async function receivedCount(): Promise<number> {
+    const row = await sql<{ n: number }>`SELECT count(*)::int AS n FROM payment_intake WHERE status = 'RECEIVED'`.execute(db);
+    return row.rows[0]?.n ?? 0;
+  }
+
+  /** More accepted payments for the second posting run, written straight to the intake table. */
+  async function enqueueMore(count: number): Promise<void> {
+    const rows = await sql<{ id: string }>`
+      INSERT INTO payment_intake (utr, loan_id, amount_paise, value_date, mode, received_by)
+      SELECT 'BENCHP' || lpad(g::text, 12, '0'), (${live}::bigint[])[1 + g % ${live.length}], 100 + g % 900, ${today}::date, 'UPI', 'bench'
+      FROM generate_series(1, ${count}) AS g
+      RETURNING id`.execute(db);
+    const queue = new Queue('payments', { connection: redis, prefix });
+    for (let i = 0; i < rows.rows.length; i += 1000) {
+      await queue.addBulk(
+        rows.rows.slice(i, i + 1000).map((row) => ({ name: 'post-payment', data: { intakeId: row.id }, opts: { jobId: paymentJobId(row.id) } })),
+      );
+    }
+    await queue.close();
+  }
+} finally {
+  await close();
+  const keys = await redis.keys(`${prefix}:*`);
+  for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+  await redis.quit();
+  if (!values.keep) await dropDatabase(serverUrl, dbName);
+}
