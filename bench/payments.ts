@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
 import { Queue, Worker } from 'bullmq';
 import { sql } from 'kysely';
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from '@loanops/config';
@@ -8,13 +9,13 @@ import { DEFAULT_BUCKET_TABLE, businessToday } from '@loanops/domain';
 import { seedBook } from '@loanops/loan-book';
 import { paymentJobId } from '@loanops/queues';
 import { createRedis } from '@loanops/runtime';
-import { dropDatabase, fmt, freePort, freshDatabase, percentile, pollUntil, startProcess, stopProcess } from './support.js';
+import { dropDatabase, fmt, freePort, freshDatabase, pollUntil, startProcess, stopProcess } from './support.js';
 
 /**
- * npm run bench:payments [-- --loans 100000 --requests 20000 --concurrency 64 --payments 20000 --worker-concurrency 16]
+ * npm run bench:payments [-- --loans 100000 --requests 20000 --concurrency 64 --payments 20000 --worker-concurrency 64]
  *
  * On a seeded book: intake requests/s with p50/p99 latency (the API as its own process, driven
- * over HTTP), then payments posted/s with 1 and 2 worker processes. Each figure is printed next
+ * over HTTP by autocannon), then payments posted/s with 1 and 2 worker processes. Each figure is printed next
  * to a floor measured in the same run on the same machine: single-row INSERT commits/s over a
  * pool of the same size, and empty BullMQ jobs added and processed/s.
  */
@@ -24,7 +25,7 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '20000' },
     concurrency: { type: 'string', default: '64' },
     payments: { type: 'string', default: '20000' },
-    'worker-concurrency': { type: 'string', default: '16' },
+    'worker-concurrency': { type: 'string', default: '64' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -102,7 +103,7 @@ try {
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: prefix,
     DATABASE_POOL_MAX: String(POOL),
-    WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
+    PAYMENTS_CONCURRENCY: String(WORKER_CONCURRENCY),
     PORT: String(port),
     HOST: '127.0.0.1',
   };
@@ -112,37 +113,35 @@ try {
   const { signAccessToken } = await import('@loanops/auth');
   const { apiConfigSchema, parseEnv } = await import('@loanops/config');
   const token = await signAccessToken({ sub: 'bench', role: 'finance' }, parseEnv(apiConfigSchema, {}).JWT_SECRET, 3600);
-  const latencies: number[] = [];
   let sent = 0;
-  let failures = 0;
-  const intakeStart = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (sent < REQUESTS) {
-        const n = (sent += 1);
-        const body = JSON.stringify({
-          utr: `BENCHI${String(n).padStart(12, '0')}`,
-          loanId: live[n % live.length],
-          amountPaise: 100 + (n % 900),
-          valueDate: today,
-          mode: 'UPI',
-        });
-        const started = performance.now();
-        const response = await fetch(`${base}/v1/payments`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body,
-        });
-        await response.arrayBuffer();
-        latencies.push(performance.now() - started);
-        if (response.status !== 202) failures += 1;
-      }
-    }),
-  );
-  const intakeSeconds = (performance.now() - intakeStart) / 1000;
+  const load = await autocannon({
+    url: `${base}/v1/payments`,
+    method: 'POST',
+    connections: CONCURRENCY,
+    amount: REQUESTS,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    requests: [
+      {
+        setupRequest: (request) => {
+          sent += 1;
+          return {
+            ...request,
+            body: JSON.stringify({
+              utr: `BENCHI${String(sent).padStart(12, '0')}`,
+              loanId: live[sent % live.length],
+              amountPaise: 100 + (sent % 900),
+              valueDate: today,
+              mode: 'UPI',
+            }),
+          };
+        },
+      },
+    ],
+  });
   await stopProcess(api);
-  latencies.sort((a, b) => a - b);
-  const intakeRate = REQUESTS / intakeSeconds;
+  const failures = load.non2xx + load.errors + load.timeouts;
+  const intakeRate = load.requests.total / load.duration;
+  const latency = { p50: load.latency.p50, p99: load.latency.p99 };
 
   // Posting: the intake left REQUESTS jobs waiting; 1 worker drains the first PAYMENTS of them…
   const postingRuns: { workers: number; rate: number }[] = [];
@@ -164,7 +163,7 @@ try {
   line('| figure | value | floor (same run) | ratio |');
   line('| --- | --- | --- | --- |');
   line(`| intake requests/s (${CONCURRENCY} in flight) | ${fmt(intakeRate)} | ${fmt(insertFloor)} INSERT commits/s | ${fmt(intakeRate / insertFloor, 2)} |`);
-  line(`| intake latency p50 / p99 | ${fmt(percentile(latencies, 50), 1)} / ${fmt(percentile(latencies, 99), 1)} ms | | |`);
+  line(`| intake latency p50 / p99 | ${fmt(latency.p50, 1)} / ${fmt(latency.p99, 1)} ms | | |`);
   for (const run of postingRuns) {
     line(
       `| payments posted/s, ${run.workers} worker process${run.workers > 1 ? 'es' : ''} | ${fmt(run.rate)} | ${fmt(processFloor)} empty jobs/s | ${fmt(run.rate / processFloor, 2)} |`,

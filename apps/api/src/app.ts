@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Kysely } from 'kysely';
-import { pinoHttp } from 'pino-http';
 import type { BucketTable } from '@loanops/domain';
 import type { Database } from '@loanops/db';
 import type { Queues } from '@loanops/queues';
@@ -10,6 +8,7 @@ import type { Logger } from '@loanops/runtime';
 import { authenticate } from './http/auth.js';
 import { errorHandler, notFound } from './http/errors.js';
 import './http/express-types.js';
+import { requestLog } from './http/request-log.js';
 import { routeRegistrar } from './http/route.js';
 import { loanRoutes } from './routes/loans.js';
 import { paymentRoutes } from './routes/payments.js';
@@ -24,10 +23,9 @@ export interface AppDeps {
   bucketTable: BucketTable;
   loansPageMax: number;
   enqueueTimeoutMs?: number;
+  intakeBatch?: { max: number; waitMs: number };
   now?: () => Date;
 }
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 export function createApp(deps: AppDeps): Express {
   const now = deps.now ?? (() => new Date());
@@ -36,26 +34,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', false);
   app.set('query parser', 'simple');
 
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
-  app.use((req, _res, next) => {
-    req.requestId = String(req.id);
-    next();
-  });
+  app.use(requestLog(deps.logger));
   app.use(helmet());
   app.use((req, res, next) => {
     const origin = req.get('origin');
@@ -88,6 +67,9 @@ export function createApp(deps: AppDeps): Express {
     bucketTable: deps.bucketTable,
     now,
     enqueueTimeoutMs: deps.enqueueTimeoutMs ?? 2_000,
+    intakeBatchMax: deps.intakeBatch?.max ?? 64,
+    intakeBatchWaitMs: deps.intakeBatch?.waitMs ?? 1,
+    logger: deps.logger,
   });
   app.use('/v1', v1);
 

@@ -39,6 +39,8 @@ const running = startWorker({
   bucketTable: config.BUCKET_TABLE,
   queues,
   concurrency: config.WORKER_CONCURRENCY,
+  paymentsConcurrency: config.PAYMENTS_CONCURRENCY,
+  postingBatch: { max: config.POSTING_BATCH_MAX, waitMs: config.POSTING_BATCH_WAIT_MS },
   name,
   lockDurationMs: config.WORKER_LOCK_DURATION_MS,
   sweep: { olderThanMs: config.PAYMENT_SWEEP_AFTER_MS, intervalMs: config.PAYMENT_SWEEP_INTERVAL_MS },

@@ -16,6 +16,9 @@ export interface WorkerDeps {
   bucketTable: BucketTable;
   queues: readonly QueueName[];
   concurrency: number;
+  /** Payments jobs at once per process: they are posted in batches, so more than other queues. */
+  paymentsConcurrency?: number;
+  postingBatch?: { max: number; waitMs: number };
   name: string;
   /** How long a job stays locked to this worker without renewal (stalled-job detection). */
   lockDurationMs?: number;
@@ -52,13 +55,15 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       bucketTable: deps.bucketTable,
       logger: deps.logger,
       workerName: deps.name,
+      batchMax: deps.postingBatch?.max ?? 50,
+      batchWaitMs: deps.postingBatch?.waitMs ?? 2,
     }) as Processor,
   };
   const workers = deps.queues.map((queue) => {
     const worker = new Worker(queue, processors[queue], {
       connection: deps.redis,
       prefix: deps.prefix,
-      concurrency: deps.concurrency,
+      concurrency: queue === 'payments' ? (deps.paymentsConcurrency ?? deps.concurrency) : deps.concurrency,
       name: deps.name,
       ...(deps.lockDurationMs ? { lockDuration: deps.lockDurationMs, stalledInterval: deps.lockDurationMs } : {}),
     });

@@ -54,6 +54,10 @@ export const apiConfigSchema = z
     CORS_ORIGIN: z.string().default('http://localhost:3000'),
     BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, 'must look like 100kb').default('100kb'),
     LOANS_PAGE_MAX: envInt(200, 1, 1_000),
+    /** Payment requests arriving together are stored in one statement: at most this many… */
+    INTAKE_BATCH_MAX: envInt(64, 1, 1_000),
+    /** …and the first waits at most this long for others (ms). */
+    INTAKE_BATCH_WAIT_MS: envInt(1, 0, 100),
   })
   .transform((env, ctx) => {
     if (env.JWT_SECRET === undefined && env.NODE_ENV === 'production') {
@@ -67,6 +71,12 @@ export type ApiConfig = z.output<typeof apiConfigSchema>;
 export const workerConfigSchema = z.object({
   ...shared,
   WORKER_CONCURRENCY: envInt(8, 1, 256),
+  /** Payments jobs in flight per worker process; they are posted together in batches. */
+  PAYMENTS_CONCURRENCY: envInt(64, 1, 1_000),
+  /** At most this many payments share one posting transaction… */
+  POSTING_BATCH_MAX: envInt(50, 1, 500),
+  /** …and the first of them waits at most this long for the others (ms). */
+  POSTING_BATCH_WAIT_MS: envInt(2, 0, 1_000),
   SHUTDOWN_TIMEOUT_MS: envInt(30_000, 1_000, 600_000),
   /** An accepted payment still waiting this long is handed to the queue again. */
   PAYMENT_SWEEP_AFTER_MS: envInt(60_000, 1_000, 86_400_000),

@@ -11,7 +11,20 @@ export interface Queues {
     data: JobData<Q, J>,
     options?: JobsOptions,
   ): Promise<string | undefined>;
+  /** Adds many jobs of one kind in one round trip (payloads checked against the catalog). */
+  addBulk<Q extends QueueName, J extends JobName<Q>>(
+    queue: Q,
+    job: J,
+    items: readonly { data: JobData<Q, J>; jobId: string }[],
+  ): Promise<void>;
   close(): Promise<void>;
+}
+
+function schemaOf(queue: QueueName, job: string): { parse(value: unknown): unknown } {
+  const jobs: Record<string, { parse(value: unknown): unknown }> = QUEUE_CATALOG[queue].jobs;
+  const schema = jobs[job];
+  if (!schema) throw new Error(`queue ${queue} has no job ${job}`);
+  return schema;
 }
 
 /** Producer side: one BullMQ Queue per catalog queue, sharing a connection, opened lazily. */
@@ -29,12 +42,14 @@ export function createQueues(connection: Redis, prefix: string): Queues {
   return {
     get,
     async add(queue, job, data, options) {
-      const jobs: Record<string, { parse(value: unknown): unknown }> = QUEUE_CATALOG[queue].jobs;
-      const schema = jobs[job];
-      if (!schema) throw new Error(`queue ${queue} has no job ${job}`);
-      const payload = schema.parse(data);
+      const payload = schemaOf(queue, job).parse(data);
       const added = await get(queue).add(job, payload, options);
       return added.id;
+    },
+    async addBulk(queue, job, items) {
+      if (items.length === 0) return;
+      const schema = schemaOf(queue, job);
+      await get(queue).addBulk(items.map((item) => ({ name: job, data: schema.parse(item.data), opts: { jobId: item.jobId } })));
     },
     async close() {
       await Promise.all([...open.values()].map((queue) => queue.close()));

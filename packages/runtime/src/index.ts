@@ -1,3 +1,4 @@
 export { REDACTED_PATHS, coerceError, createLogger, type Logger, type LoggerSettings } from './logger.js';
 export { createRedis, redisProblem } from './redis.js';
 export { onShutdownSignal, type ShutdownStep } from './shutdown.js';
+export { MicroBatcher } from './micro-batcher.js';

@@ -3,16 +3,18 @@ import { z } from 'zod';
 import { isUtr, normalizeUtr, type BucketTable } from '@loanops/domain';
 import type { Database } from '@loanops/db';
 import {
-  acceptPayment,
+  acceptPayments,
   findPayments,
   getIntake,
   getPayment,
   paymentRequestSchema,
+  type IntakeRequest,
+  type IntakeResult,
   reversalRequestSchema,
   reversePayment,
 } from '@loanops/payments';
 import { paymentJobId, type Queues } from '@loanops/queues';
-import { coerceError } from '@loanops/runtime';
+import { MicroBatcher, coerceError, type Logger } from '@loanops/runtime';
 import { principalOf } from '../http/auth.js';
 import type { RouteRegistrar } from '../http/route.js';
 import { parseInput } from '../http/validate.js';
@@ -24,6 +26,11 @@ export interface PaymentRoutesDeps {
   now: () => Date;
   /** How long the intake waits for Redis before answering anyway (the sweeper enqueues later). */
   enqueueTimeoutMs: number;
+  /** Requests arriving together are stored in one statement: at most this many… */
+  intakeBatchMax: number;
+  /** …gathered for at most this long (ms). */
+  intakeBatchWaitMs: number;
+  logger: Logger;
 }
 
 const intakeParam = z.object({ intakeId: z.uuid('must be an intake id') });
@@ -58,26 +65,34 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 export function paymentRoutes(route: RouteRegistrar, deps: PaymentRoutesDeps): void {
+  // Requests that arrive together are checked with one read and stored with one insert and one
+  // commit, then enqueued in one Redis round trip; each still gets its own answer.
+  const intake = new MicroBatcher<IntakeRequest, IntakeResult>(
+    async (requests) => {
+      const results = await acceptPayments(deps.db, requests, deps.now());
+      const jobs = results.flatMap((result) =>
+        result.ok ? [{ data: { intakeId: result.accepted.intakeId }, jobId: paymentJobId(result.accepted.intakeId) }] : [],
+      );
+      // Stored: from here on the payments cannot be lost. The jobs are the fast path; if Redis is
+      // slow or down the sweeper enqueues them later under the same job ids.
+      try {
+        await withTimeout(deps.queues.addBulk('payments', 'post-payment', jobs), deps.enqueueTimeoutMs);
+      } catch (error) {
+        deps.logger.warn({ intakes: jobs.length, err: coerceError(error) }, 'enqueue failed; the sweeper will enqueue them');
+      }
+      return results;
+    },
+    { maxBatch: deps.intakeBatchMax, maxWaitMs: deps.intakeBatchWaitMs },
+  );
+
   route('POST /v1/payments', async (req, res) => {
     const request = parseInput(paymentRequestSchema, req.body);
     const principal = principalOf(req);
-    const accepted = await acceptPayment(deps.db, request, {
-      receivedBy: `${principal.role}:${principal.sub}`,
-      requestId: req.requestId,
-      now: deps.now(),
-    });
-    // Stored: from here on the payment cannot be lost. The job is the fast path; if Redis is slow
-    // or down the sweeper enqueues it later under the same job id.
-    try {
-      await withTimeout(
-        deps.queues.add('payments', 'post-payment', { intakeId: accepted.intakeId }, { jobId: paymentJobId(accepted.intakeId) }),
-        deps.enqueueTimeoutMs,
-      );
-    } catch (error) {
-      req.log.warn({ intakeId: accepted.intakeId, err: coerceError(error) }, 'enqueue failed; the sweeper will enqueue it');
-    }
-    req.log.info({ intakeId: accepted.intakeId, utr: request.utr, amountPaise: request.amountPaise }, 'payment received');
-    res.status(202).location(`/v1/payments/intake/${accepted.intakeId}`).json(accepted);
+    const result = await intake.submit({ request, receivedBy: `${principal.role}:${principal.sub}`, requestId: req.requestId });
+    if (!result.ok) throw result.error;
+    const { intakeId } = result.accepted;
+    req.log.info({ intakeId, utr: request.utr, amountPaise: request.amountPaise }, 'payment received');
+    res.status(202).location(`/v1/payments/intake/${intakeId}`).json(result.accepted);
   });
 
   route('GET /v1/payments/intake/:intakeId', async (req, res) => {

@@ -2,24 +2,43 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Kysely } from 'kysely';
 import type { BucketTable } from '@loanops/domain';
 import { isRetryableTransactionError, type Database } from '@loanops/db';
-import { postPayment, type PostingOutcome } from '@loanops/payments';
+import { postPayments, type PostingOutcome } from '@loanops/payments';
 import { QUEUE_CATALOG } from '@loanops/queues';
-import type { Logger } from '@loanops/runtime';
+import { MicroBatcher, type Logger } from '@loanops/runtime';
 
 export interface PaymentsProcessorDeps {
   db: Kysely<Database>;
   bucketTable: BucketTable;
   logger: Logger;
   workerName: string;
+  /** Payments posted together in one transaction, at most. */
+  batchMax: number;
+  /** How long the first payment of a batch waits for others (ms). */
+  batchWaitMs: number;
   now?: () => Date;
 }
 
 const IN_PROCESS_ATTEMPTS = 5;
 
-/** post-payment: parse, post in one transaction, record the outcome. */
+/**
+ * post-payment: parse the payload, then post. Jobs that arrive together are posted together (one
+ * transaction, one commit), with each job still getting its own outcome.
+ */
 export function paymentsProcessor(deps: PaymentsProcessorDeps) {
   const now = deps.now ?? (() => new Date());
-  return async (job: Job<unknown>): Promise<PostingOutcome> => {
+  const batcher = new MicroBatcher<string, PostingOutcome>(
+    async (intakeIds) => {
+      const outcomes = await postPayments(deps.db, intakeIds, {
+        bucketTable: deps.bucketTable,
+        now: now(),
+        actorId: deps.workerName,
+      });
+      return intakeIds.map((id) => outcomes.get(id) ?? { status: 'MISSING' });
+    },
+    { maxBatch: deps.batchMax, maxWaitMs: deps.batchWaitMs },
+  );
+
+  const process = async (job: Job<unknown>): Promise<PostingOutcome> => {
     const log = deps.logger.child({ queue: 'payments', jobName: job.name, jobId: job.id });
     if (job.name !== 'post-payment') throw new UnrecoverableError(`unknown job ${job.name}`);
     const parsed = QUEUE_CATALOG.payments.jobs['post-payment'].safeParse(job.data);
@@ -28,11 +47,7 @@ export function paymentsProcessor(deps: PaymentsProcessorDeps) {
 
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const outcome = await postPayment(deps.db, intakeId, {
-          bucketTable: deps.bucketTable,
-          now: now(),
-          actorId: deps.workerName,
-        });
+        const outcome = await batcher.submit(intakeId);
         switch (outcome.status) {
           case 'POSTED':
             log.info({ intakeId, paymentId: outcome.paymentId, alreadyDone: outcome.alreadyDone }, 'payment posted');
@@ -54,4 +69,5 @@ export function paymentsProcessor(deps: PaymentsProcessorDeps) {
       }
     }
   };
+  return Object.assign(process, { drain: () => batcher.drain() });
 }

@@ -25,11 +25,16 @@ export interface LockedLoan {
 }
 
 /**
- * Locks every loan of a borrower, in id order (the order every writer locks loans in, so two
- * payments of one borrower queue behind each other instead of deadlocking), with what each one's
- * DPD on `asOf` would be read from.
+ * Locks every loan of the given borrowers, in id order (the order every writer locks loans in, so
+ * two transactions touching one borrower queue behind each other instead of deadlocking), with
+ * what each one's DPD on `asOf` would be read from.
  */
-export async function lockBorrowerLoans(trx: Tx, borrowerId: number, asOf: BusinessDate): Promise<LockedLoan[]> {
+export async function lockBorrowerLoans(
+  trx: Tx,
+  borrowerIds: number | readonly number[],
+  asOf: BusinessDate,
+): Promise<LockedLoan[]> {
+  const ids = typeof borrowerIds === 'number' ? [borrowerIds] : [...new Set(borrowerIds)];
   const result = await sql<{
     id: number;
     borrower_id: number;
@@ -49,7 +54,7 @@ export async function lockBorrowerLoans(trx: Tx, borrowerId: number, asOf: Busin
                AND (i.principal_paid_paise < i.principal_due_paise OR i.interest_paid_paise < i.interest_due_paise)
            ) AS oldest_unpaid_due_on
     FROM loans l
-    WHERE l.borrower_id = ${borrowerId}
+    WHERE l.borrower_id = ANY(${ids}::bigint[])
     ORDER BY l.id
     FOR UPDATE OF l`.execute(trx);
   return result.rows.map((row) => ({
