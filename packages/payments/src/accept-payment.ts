@@ -42,17 +42,14 @@ export async function acceptPayments(
   if (requests.length === 0) return [];
   const ids = requests.flatMap(({ request }) => (request.loanId === undefined ? [] : [request.loanId]));
   const numbers = requests.flatMap(({ request }) => (request.loanNumber === undefined ? [] : [request.loanNumber]));
-  const utrs = requests.map(({ request }) => request.utr);
-  const [loans, known] = await Promise.all([
-    sql<{ id: number; loan_number: string; status: string; total_outstanding_paise: number }>`
-      SELECT id, loan_number, status, total_outstanding_paise FROM loans
-      WHERE id = ANY(${ids}::bigint[]) OR loan_number = ANY(${numbers}::text[])`.execute(db),
-    sql<{ utr: string }>`
-      SELECT utr FROM payment_intake WHERE utr = ANY(${utrs}::text[]) AND status <> 'REJECTED'`.execute(db),
-  ]);
+  const loans = await sql<{ id: number; loan_number: string; status: string; total_outstanding_paise: number }>`
+    SELECT id, loan_number, status, total_outstanding_paise FROM loans
+    WHERE id = ANY(${ids}::bigint[]) OR loan_number = ANY(${numbers}::text[])`.execute(db);
   const byId = new Map(loans.rows.map((row) => [Number(row.id), row]));
   const byNumber = new Map(loans.rows.map((row) => [row.loan_number, row]));
-  const taken = new Set(known.rows.map((row) => row.utr));
+  // Within the batch the first request with a UTR takes it; against what is stored, the insert's
+  // ON CONFLICT on the live-UTR index decides (no read needed: it answers the same question exactly).
+  const taken = new Set<string>();
 
   const receivedOn: BusinessDate = businessDateAt(now);
   const results: IntakeResult[] = [];
@@ -115,10 +112,11 @@ export async function acceptPayments(
     ON CONFLICT (utr) WHERE status <> 'REJECTED' DO NOTHING
     RETURNING id`.execute(db);
   const stored = new Set(inserted.rows.map((row) => row.id));
-  // A request another batch stored the same UTR for in the meantime lost the race: a duplicate.
+  const utrOf = new Map(rows.map((row) => [row.id, row.utr]));
+  // Not stored: the UTR is already live, received before or by a concurrent batch.
   return results.map((result) =>
     result.ok && !stored.has(result.accepted.intakeId)
-      ? { ok: false, error: new DuplicateUtrError(rows.find((row) => row.id === result.accepted.intakeId)?.utr ?? '') }
+      ? { ok: false, error: new DuplicateUtrError(utrOf.get(result.accepted.intakeId) ?? '') }
       : result,
   );
 }

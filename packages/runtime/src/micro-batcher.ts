@@ -5,7 +5,7 @@
  */
 export class MicroBatcher<In, Out> {
   private pending: { item: In; resolve: (value: Out) => void; reject: (error: unknown) => void }[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private running = new Set<Promise<void>>();
 
   constructor(
@@ -17,14 +17,19 @@ export class MicroBatcher<In, Out> {
     return new Promise<Out>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
       if (this.pending.length >= this.options.maxBatch) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.options.maxWaitMs);
+      // A wait of 0 gathers what arrives in the same turn of the event loop.
+      else if (this.timer === null) {
+        this.timer =
+          this.options.maxWaitMs === 0 ? setImmediate(() => this.flush()) : setTimeout(() => this.flush(), this.options.maxWaitMs);
+      }
     });
   }
 
   /** Sends what is pending now. */
   flush(): void {
     if (this.timer) {
-      clearTimeout(this.timer);
+      if (this.options.maxWaitMs === 0) clearImmediate(this.timer as NodeJS.Immediate);
+      else clearTimeout(this.timer as NodeJS.Timeout);
       this.timer = null;
     }
     const batch = this.pending;

@@ -15,7 +15,12 @@ export function requestLog(logger: Logger) {
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     const started = performance.now();
     req.requestId = requestId;
-    req.log = logger.child({ requestId });
+    // Bound lazily: most requests of a busy intake never log below the configured level.
+    let bound: Logger | undefined;
+    Object.defineProperty(req, 'log', {
+      configurable: true,
+      get: () => (bound ??= logger.child({ requestId })),
+    });
     res.setHeader('X-Request-Id', requestId);
     res.once('finish', () => {
       const status = res.statusCode;
