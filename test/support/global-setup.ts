@@ -82,6 +82,13 @@ async function buildTemplate(serverUrl: string, name: string): Promise<void> {
       "SELECT coalesce(shobj_description(oid, 'pg_database') = 'ready', false) AS ready FROM pg_database WHERE datname = $1",
       [name],
     );
+    // Templates of older schemas are of no further use; one another run is cloning from right now
+    // is left alone (DROP without FORCE refuses a database in use).
+    const stale = await admin.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE datname LIKE 'loanops\\_tpl\\_%' AND datname <> $1",
+      [name],
+    );
+    for (const row of stale.rows) await admin.query(`DROP DATABASE IF EXISTS "${row.datname}"`).catch(() => undefined);
     if (found.rows[0]?.ready) return;
     if (found.rowCount) await admin.query(`DROP DATABASE "${name}" WITH (FORCE)`);
     await admin.query(`CREATE DATABASE "${name}"`);

@@ -44,6 +44,11 @@ const app = createApp({
 const server: Server = app.listen(config.PORT, config.HOST, () => {
   logger.info({ port: config.PORT, host: config.HOST }, 'api listening');
 });
+server.on('error', (error: NodeJS.ErrnoException) => {
+  const reason = error.code === 'EADDRINUSE' ? `port ${config.PORT} is already in use (set PORT)` : error.message;
+  process.stderr.write(`The API could not listen on ${config.HOST}:${config.PORT}: ${reason}\n`);
+  process.exit(69);
+});
 
 onShutdownSignal(
   logger,
