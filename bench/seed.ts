@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { cliConfigSchema, loadConfigOrExit } from '@loanops/config';
-import { createDb, describeUrl, ensureDatabaseExists, migrateToLatest, postgresProblem } from '@loanops/db';
+import { createDb, ensureDatabaseExists, migrateToLatest, postgresProblem } from '@loanops/db';
+import { describeUrl } from '@loanops/runtime';
 import { businessToday } from '@loanops/domain';
 import { seedBook } from '@loanops/loan-book';
 

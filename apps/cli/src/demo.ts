@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { signAccessToken } from '@loanops/auth';
 import { apiConfigSchema, loadConfigOrExit } from '@loanops/config';
-import { createDb, describeUrl, ensureDatabaseExists, migrateToLatest, postgresProblem } from '@loanops/db';
+import { createDb, ensureDatabaseExists, migrateToLatest, postgresProblem } from '@loanops/db';
 import { businessToday } from '@loanops/domain';
 import { seedBook } from '@loanops/loan-book';
-import { redisProblem } from '@loanops/runtime';
+import { describeUrl, redisProblem } from '@loanops/runtime';
 
 /**
  * `npm run demo`: migrates (creating the database when needed), seeds a demo book when the book is

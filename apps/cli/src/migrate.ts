@@ -1,5 +1,6 @@
 import { cliConfigSchema, loadConfigOrExit } from '@loanops/config';
-import { createDb, describeUrl, ensureDatabaseExists, migrateDownToEmpty, migrateToLatest, postgresProblem } from '@loanops/db';
+import { createDb, ensureDatabaseExists, migrateDownToEmpty, migrateToLatest, postgresProblem } from '@loanops/db';
+import { describeUrl } from '@loanops/runtime';
 
 /**
  * `npm run migrate` brings the schema to the newest migration (creating the database on a fresh

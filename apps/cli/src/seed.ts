@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { cliConfigSchema, loadConfigOrExit } from '@loanops/config';
-import { createDb, describeUrl, ensureDatabaseExists, migrateToLatest, postgresProblem } from '@loanops/db';
+import { createDb, ensureDatabaseExists, migrateToLatest, postgresProblem } from '@loanops/db';
+import { describeUrl } from '@loanops/runtime';
 import { businessToday } from '@loanops/domain';
 import { BookNotEmptyError, seedBook, type SeedProgress, type SeedSummary } from '@loanops/loan-book';
 

@@ -16,7 +16,7 @@ export {
   type PgError,
 } from './pg-errors.js';
 export { recordAudit, type Actor, type AuditEntry } from './audit.js';
-export { describeUrl, postgresProblem } from './reachability.js';
+export { postgresProblem } from './reachability.js';
 export type {
   Borrower,
   BucketCause,

@@ -1,15 +1,5 @@
 import pg from 'pg';
-
-/** Where a URL points, without its password, for messages. */
-export function describeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.password = parsed.password ? '***' : '';
-    return parsed.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
+import { describeUrl } from '@loanops/runtime';
 
 /**
  * Checks that Postgres answers at `databaseUrl`. Returns null when it does, else one sentence

@@ -64,6 +64,7 @@ export {
   EARLIEST_DISBURSAL,
   MAX_MONTHS_TO_FIRST_DUE,
   planLoan,
+  scheduleStanding,
   type GivenInstallment,
   type LoanPlan,
   type LoanTerms,

@@ -124,6 +124,14 @@ export function planLoan(terms: LoanTerms, today: BusinessDate): LoanPlan {
     }
   }
 
+  return { firstDueOn, installments, ...scheduleStanding(installments, today) };
+}
+
+/** What a schedule with its paid amounts leaves outstanding, and its DPD on `today`. */
+export function scheduleStanding(
+  installments: readonly PlannedInstallment[],
+  today: BusinessDate,
+): { principalOutstandingPaise: Paise; interestOutstandingPaise: Paise; dpd: number } {
   let principalOutstandingPaise = 0;
   let interestOutstandingPaise = 0;
   for (const inst of installments) {
@@ -137,7 +145,7 @@ export function planLoan(terms: LoanTerms, today: BusinessDate): LoanPlan {
     })),
     today,
   );
-  return { firstDueOn, installments, principalOutstandingPaise, interestOutstandingPaise, dpd };
+  return { principalOutstandingPaise, interestOutstandingPaise, dpd };
 }
 
 function checkGivenSchedule(terms: LoanTerms, firstDueOn: BusinessDate): FieldIssue[] {

@@ -1,3 +1,4 @@
+export { describeUrl } from './describe-url.js';
 export { REDACTED_PATHS, coerceError, createLogger, type Logger, type LoggerSettings } from './logger.js';
 export { createRedis, redisProblem } from './redis.js';
 export { onShutdownSignal, type ShutdownStep } from './shutdown.js';

@@ -1,15 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-
-/** Where a Redis URL points, without its password. */
-function describe(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.password = parsed.password ? '***' : '';
-    return parsed.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
+import { describeUrl } from './describe-url.js';
 
 /**
  * A connection for BullMQ and rate limits. `maxRetriesPerRequest: null` is what BullMQ's blocking
@@ -44,7 +34,7 @@ export async function redisProblem(url: string, timeoutMs = 3_000): Promise<stri
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return (
-      `Redis did not answer at ${describe(url)} (${reason}); start it ` +
+      `Redis did not answer at ${describeUrl(url)} (${reason}); start it ` +
       '(redis-server --daemonize yes --port 6379) or run `docker compose up -d redis`, or point REDIS_URL at a running one.'
     );
   } finally {

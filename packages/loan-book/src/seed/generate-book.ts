@@ -3,7 +3,7 @@ import {
   addMonths,
   classifyBorrowerLoans,
   daysBetween,
-  daysPastDue,
+  scheduleStanding,
   generateEmiSchedule,
   isBusinessDate,
   performingBucketName,
@@ -19,7 +19,7 @@ import { createPrng, mixSeed, type Prng } from './prng.js';
  * The demo book generator: pure and deterministic. Given a seed it yields the same borrowers,
  * loans and schedules, piece by piece, so a million loans never sit in memory at once. Every
  * loan's DPD, bucket and outstanding amounts are derived from its installments with the domain
- * rules (generateEmiSchedule, daysPastDue, classifyBorrowerLoans), never set directly: the
+ * rules (generateEmiSchedule, scheduleStanding, classifyBorrowerLoans), never set directly: the
  * scenario only decides how much of the schedule was paid.
  */
 
@@ -379,19 +379,7 @@ function draftLoan(rng: Prng, today: BusinessDate, scenario: Scenario): LoanDraf
     }
   }
 
-  let principalOutstandingPaise = 0;
-  let interestOutstandingPaise = 0;
-  for (const inst of installments) {
-    principalOutstandingPaise += inst.principalDuePaise - inst.principalPaidPaise;
-    interestOutstandingPaise += inst.interestDuePaise - inst.interestPaidPaise;
-  }
-  const dpd = daysPastDue(
-    installments.map((inst) => ({
-      dueOn: inst.dueOn,
-      outstandingPaise: inst.principalDuePaise - inst.principalPaidPaise + inst.interestDuePaise - inst.interestPaidPaise,
-    })),
-    today,
-  );
+  const { principalOutstandingPaise, interestOutstandingPaise, dpd } = scheduleStanding(installments, today);
   return {
     principalPaise,
     annualRateBps,
