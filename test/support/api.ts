@@ -6,7 +6,9 @@ import type { Role } from '@loanops/db';
 import { createApp, type AppDeps } from '../../apps/api/src/app.js';
 import { signAccessToken } from '@loanops/auth';
 import type { TestDatabase } from './db.js';
+import { createAlerter, createMetrics, type AlertSink } from '@loanops/observability';
 import type { Queues } from '@loanops/queues';
+import type { Redis } from 'ioredis';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
@@ -23,15 +25,41 @@ export interface TestApi {
 }
 
 /** The API on an ephemeral port over the test file's database. */
+/** Alerts raised by a test API, for tests that check them. */
+export interface RecordedAlert {
+  kind: string;
+  message: string;
+  details: Record<string, unknown>;
+}
+
 export async function startTestApi(
   database: TestDatabase,
   queues: Queues,
   overrides: Partial<AppDeps> = {},
+  options: { redis?: Redis; alerts?: RecordedAlert[] } = {},
 ): Promise<TestApi> {
+  const logger = pino({ level: 'silent' });
+  const recorder: AlertSink = {
+    async send(alert) {
+      options.alerts?.push({ kind: alert.kind, message: alert.message, details: alert.details });
+    },
+  };
   const app = createApp({
     db: database.db,
     queues,
-    logger: pino({ level: 'silent' }),
+    redis: options.redis ?? queues.connection,
+    metrics: createMetrics(),
+    alerter: createAlerter({ sinks: [recorder], logger, throttleMs: 0 }),
+    signIn: {
+      tokenTtlSeconds: 600,
+      windowSeconds: 60,
+      slowAfter: 3,
+      lockAfter: { account: 5, address: 50 },
+      keyPrefix: `test-${Math.random().toString(36).slice(2)}`,
+    },
+    rateLimits: { perAddressPerMinute: 0, perUserPerMinute: 0, keyPrefix: `test-${Math.random().toString(36).slice(2)}` },
+    unauthorizedBurstPerMinute: 1_000,
+    logger,
     jwtSecret: TEST_JWT_SECRET,
     corsOrigin: 'http://localhost:5173',
     bodyLimit: '100kb',

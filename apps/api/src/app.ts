@@ -1,22 +1,38 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Kysely } from 'kysely';
+import type { Redis } from 'ioredis';
+import type { SignInPolicy } from '@loanops/auth';
 import type { BucketTable } from '@loanops/domain';
 import type { Database } from '@loanops/db';
+import type { Alerter, Metrics } from '@loanops/observability';
 import type { Queues } from '@loanops/queues';
 import type { Logger } from '@loanops/runtime';
 import { authenticate } from './http/auth.js';
 import { errorHandler, notFound } from './http/errors.js';
 import './http/express-types.js';
+import { financialGuard } from './http/financial-guard.js';
+import { rateLimit } from './http/rate-limit.js';
 import { requestLog } from './http/request-log.js';
 import { routeRegistrar } from './http/route.js';
+import { securityMonitor } from './http/security-monitor.js';
+import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
 import { loanRoutes } from './routes/loans.js';
 import { paymentRoutes } from './routes/payments.js';
 
 export interface AppDeps {
   db: Kysely<Database>;
   queues: Queues;
+  /** For rate limits and sign-in counters (the producers' connection serves). */
+  redis: Redis;
+  metrics: Metrics;
+  alerter: Alerter;
   logger: Logger;
+  signIn: Omit<SignInPolicy, 'secret'>;
+  rateLimits: { perAddressPerMinute: number; perUserPerMinute: number; keyPrefix: string };
+  /** 401s and 403s within a minute above which the unauthorized-access alert is raised. */
+  unauthorizedBurstPerMinute: number;
   jwtSecret: string;
   corsOrigin: string;
   bodyLimit: string;
@@ -35,6 +51,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
 
   app.use(requestLog(deps.logger));
+  app.use(securityMonitor({ metrics: deps.metrics, alerter: deps.alerter, burstPerMinute: deps.unauthorizedBurstPerMinute }));
   app.use(helmet());
   app.use((req, res, next) => {
     const origin = req.get('origin');
@@ -51,22 +68,51 @@ export function createApp(deps: AppDeps): Express {
     }
     next();
   });
+  app.use(
+    rateLimit({
+      redis: deps.redis,
+      keyPrefix: deps.rateLimits.keyPrefix,
+      scope: 'address',
+      perMinute: deps.rateLimits.perAddressPerMinute,
+      metrics: deps.metrics,
+    }),
+  );
   app.use(express.json({ limit: deps.bodyLimit, strict: true }));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
 
+  authRoutes(app, { db: deps.db, redis: deps.redis, policy: { ...deps.signIn, secret: deps.jwtSecret }, metrics: deps.metrics });
+
+  const enqueueTimeoutMs = deps.enqueueTimeoutMs ?? 2_000;
   const v1 = express.Router();
   v1.use(authenticate(deps.jwtSecret));
-  const route = routeRegistrar(v1);
-  loanRoutes(route, { db: deps.db, bucketTable: deps.bucketTable, now, pageMax: deps.loansPageMax });
+  v1.use(
+    rateLimit({
+      redis: deps.redis,
+      keyPrefix: deps.rateLimits.keyPrefix,
+      scope: 'user',
+      perMinute: deps.rateLimits.perUserPerMinute,
+      metrics: deps.metrics,
+    }),
+  );
+  const route = routeRegistrar(v1, financialGuard({ db: deps.db, metrics: deps.metrics, alerter: deps.alerter }));
+  loanRoutes(route, {
+    db: deps.db,
+    queues: deps.queues,
+    enqueueTimeoutMs,
+    bucketTable: deps.bucketTable,
+    now,
+    pageMax: deps.loansPageMax,
+  });
+  auditRoutes(route, { db: deps.db });
   paymentRoutes(route, {
     db: deps.db,
     queues: deps.queues,
     bucketTable: deps.bucketTable,
     now,
-    enqueueTimeoutMs: deps.enqueueTimeoutMs ?? 2_000,
+    enqueueTimeoutMs,
     intakeBatchMax: deps.intakeBatch?.max ?? 64,
     intakeBatchWaitMs: deps.intakeBatch?.waitMs ?? 1,
     logger: deps.logger,

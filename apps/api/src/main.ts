@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { apiConfigSchema, loadConfigOrExit } from '@loanops/config';
 import { createDb, isSchemaCurrent, postgresProblem } from '@loanops/db';
+import { createAlerter, createMetrics, logSink, webhookSink } from '@loanops/observability';
 import { createQueues } from '@loanops/queues';
 import { createLogger, createRedis, onShutdownSignal, redisProblem } from '@loanops/runtime';
 import { createApp } from './app.js';
@@ -30,9 +31,31 @@ if (!(await isSchemaCurrent(db))) {
 // already in Postgres and the sweeper enqueues it once Redis is back.
 const redis = createRedis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
 const queues = createQueues(redis, config.QUEUE_PREFIX);
+const metrics = createMetrics({ defaultMetrics: true });
+const alerter = createAlerter({
+  sinks: [logSink(logger), ...(config.ALERT_WEBHOOK_URL ? [webhookSink(config.ALERT_WEBHOOK_URL)] : [])],
+  logger,
+  throttleMs: config.ALERT_THROTTLE_MS,
+});
 const app = createApp({
   db,
   queues,
+  redis,
+  metrics,
+  alerter,
+  signIn: {
+    tokenTtlSeconds: config.TOKEN_TTL_MINUTES * 60,
+    windowSeconds: config.SIGNIN_WINDOW_MINUTES * 60,
+    slowAfter: config.SIGNIN_SLOW_AFTER,
+    lockAfter: { account: config.SIGNIN_LOCK_AFTER, address: config.SIGNIN_LOCK_AFTER_ADDRESS },
+    keyPrefix: config.QUEUE_PREFIX,
+  },
+  rateLimits: {
+    perAddressPerMinute: config.RATE_LIMIT_PER_ADDRESS,
+    perUserPerMinute: config.RATE_LIMIT_PER_USER,
+    keyPrefix: config.QUEUE_PREFIX,
+  },
+  unauthorizedBurstPerMinute: config.UNAUTHORIZED_BURST_PER_MINUTE,
   logger,
   jwtSecret: config.JWT_SECRET,
   corsOrigin: config.CORS_ORIGIN,
@@ -62,6 +85,7 @@ onShutdownSignal(
         }),
     },
     { name: 'close queues', run: () => queues.close() },
+    { name: 'send pending alerts', run: () => alerter.flush() },
     { name: 'close database pool', run: close },
     { name: 'close redis', run: () => redis.quit() },
   ],

@@ -43,6 +43,7 @@ const running = startWorker({
   postingBatch: { max: config.POSTING_BATCH_MAX, waitMs: config.POSTING_BATCH_WAIT_MS },
   name,
   lockDurationMs: config.WORKER_LOCK_DURATION_MS,
+  auditSealIntervalMs: config.AUDIT_SEAL_INTERVAL_MS,
   sweep: { olderThanMs: config.PAYMENT_SWEEP_AFTER_MS, intervalMs: config.PAYMENT_SWEEP_INTERVAL_MS },
 });
 

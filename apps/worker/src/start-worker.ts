@@ -1,12 +1,16 @@
 import { Worker, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
+import { startAuditSealer } from '@loanops/audit';
 import type { BucketTable } from '@loanops/domain';
 import type { Database } from '@loanops/db';
-import { QUEUE_NAMES, createQueues, type QueueName } from '@loanops/queues';
+import { QUEUE_NAMES, createQueues, editJobId, paymentJobId, type QueueName } from '@loanops/queues';
 import { coerceError, type Logger } from '@loanops/runtime';
-import { startPaymentSweeper } from './payment-sweeper.js';
+import { findWaitingEdits } from '@loanops/loan-book';
+import { findWaitingIntakes } from '@loanops/payments';
+import { editsProcessor } from './processors/edits.js';
 import { paymentsProcessor } from './processors/payments.js';
+import { startSweeper } from './sweeper.js';
 
 export interface WorkerDeps {
   db: Kysely<Database>;
@@ -23,6 +27,8 @@ export interface WorkerDeps {
   /** How long a job stays locked to this worker without renewal (stalled-job detection). */
   lockDurationMs?: number;
   sweep?: { olderThanMs: number; intervalMs: number };
+  /** How often this process seals new audit entries into the hash chain (ms); off when absent. */
+  auditSealIntervalMs?: number;
 }
 
 export interface RunningWorker {
@@ -58,6 +64,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       batchMax: deps.postingBatch?.max ?? 50,
       batchWaitMs: deps.postingBatch?.waitMs ?? 2,
     }) as Processor,
+    edits: editsProcessor({ db: deps.db, logger: deps.logger, workerName: deps.name }) as Processor,
   };
   const workers = deps.queues.map((queue) => {
     const worker = new Worker(queue, processors[queue], {
@@ -77,15 +84,43 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     worker.on('error', (error) => deps.logger.error({ queue, err: coerceError(error) }, 'worker error'));
     return worker;
   });
-  const sweeper =
-    deps.queues.includes('payments') && deps.sweep
-      ? startPaymentSweeper({ db: deps.db, queue: producers.get('payments'), logger: deps.logger, ...deps.sweep })
-      : null;
+  const sweepers = deps.sweep
+    ? [
+        ...(deps.queues.includes('payments')
+          ? [
+              startSweeper({
+                queue: producers.get('payments'),
+                jobName: 'post-payment',
+                logger: deps.logger,
+                findWaiting: (olderThanMs, limit) => findWaitingIntakes(deps.db, { now: new Date(), olderThanMs, limit }),
+                jobIdOf: paymentJobId,
+                dataOf: (intakeId) => ({ intakeId }),
+                ...deps.sweep,
+              }),
+            ]
+          : []),
+        ...(deps.queues.includes('edits')
+          ? [
+              startSweeper({
+                queue: producers.get('edits'),
+                jobName: 'apply-edit',
+                logger: deps.logger,
+                findWaiting: (olderThanMs, limit) => findWaitingEdits(deps.db, { now: new Date(), olderThanMs, limit }),
+                jobIdOf: editJobId,
+                dataOf: (editId) => ({ editId }),
+                ...deps.sweep,
+              }),
+            ]
+          : []),
+      ]
+    : [];
+  const sealer = deps.auditSealIntervalMs ? startAuditSealer(deps.db, deps.logger, deps.auditSealIntervalMs) : null;
   deps.logger.info({ queues: deps.queues, concurrency: deps.concurrency }, 'worker started');
   return {
     workers,
     async close() {
-      await sweeper?.stop();
+      await Promise.all(sweepers.map((sweeper) => sweeper.stop()));
+      await sealer?.stop();
       await Promise.all(workers.map((worker) => worker.close()));
       await producers.close();
     },

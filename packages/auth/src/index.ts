@@ -1,1 +1,10 @@
 export { ROLES, signAccessToken, verifyAccessToken, type Principal, type TokenCheck } from './tokens.js';
+export { PASSWORD_RULES, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+export {
+  InvalidCredentialsError,
+  TooManyAttemptsError,
+  signIn,
+  type SignInPolicy,
+  type SignedIn,
+} from './sign-in.js';
+export { createUser, type NewUser } from './users.js';

@@ -41,6 +41,19 @@ const shared = {
   ESCALATION_ENABLED: envFlag(true),
   SCORING_ENABLED: envFlag(true),
   REMINDERS_ENABLED: envFlag(true),
+  /** Slack-compatible webhook for critical alerts; alerts are always logged as well. */
+  ALERT_WEBHOOK_URL: z
+    .string()
+    .refine((value) => {
+      try {
+        return ['http:', 'https:'].includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, 'must be an http:// or https:// URL')
+    .optional(),
+  /** Each kind of alert is sent at most once per this many ms (the rest are counted). */
+  ALERT_THROTTLE_MS: envInt(300_000, 0, 86_400_000),
 };
 
 const DEV_JWT_SECRET = 'loanops-development-secret-not-for-production-use';
@@ -58,6 +71,20 @@ export const apiConfigSchema = z
     INTAKE_BATCH_MAX: envInt(64, 1, 1_000),
     /** …and the first waits at most this long for others (ms). */
     INTAKE_BATCH_WAIT_MS: envInt(1, 0, 100),
+    /** Access tokens from POST /v1/auth/token live this long. */
+    TOKEN_TTL_MINUTES: envInt(60, 1, 24 * 60),
+    /** Failed sign-ins are counted per account and per address over this window… */
+    SIGNIN_WINDOW_MINUTES: envInt(15, 1, 24 * 60),
+    /** …answers slow down from this many failures… */
+    SIGNIN_SLOW_AFTER: envInt(3, 1, 1_000),
+    /** …and sign-in is refused from this many per account / per address until the window ends. */
+    SIGNIN_LOCK_AFTER: envInt(10, 1, 1_000),
+    SIGNIN_LOCK_AFTER_ADDRESS: envInt(50, 1, 100_000),
+    /** Requests per minute per client address and per signed-in user (0 turns a limit off). */
+    RATE_LIMIT_PER_ADDRESS: envInt(30_000, 0, 10_000_000),
+    RATE_LIMIT_PER_USER: envInt(30_000, 0, 10_000_000),
+    /** More 401/403 answers than this within a minute raise the unauthorized-access alert. */
+    UNAUTHORIZED_BURST_PER_MINUTE: envInt(20, 1, 1_000_000),
   })
   .transform((env, ctx) => {
     if (env.JWT_SECRET === undefined && env.NODE_ENV === 'production') {
@@ -81,6 +108,8 @@ export const workerConfigSchema = z.object({
   /** An accepted payment still waiting this long is handed to the queue again. */
   PAYMENT_SWEEP_AFTER_MS: envInt(60_000, 1_000, 86_400_000),
   PAYMENT_SWEEP_INTERVAL_MS: envInt(15_000, 500, 3_600_000),
+  /** How often a worker seals new audit entries into the hash chain (ms). */
+  AUDIT_SEAL_INTERVAL_MS: envInt(1_000, 100, 3_600_000),
   /** BullMQ job lock: a worker that dies holding a job gives it back after about this long. */
   WORKER_LOCK_DURATION_MS: envInt(30_000, 1_000, 600_000),
 });

@@ -81,3 +81,9 @@ export {
   type PaymentRuleBreach,
   type PaymentRuleCode,
 } from './payment-rules.js';
+export {
+  PROTECTED_FIELD_RULES,
+  findProtectedFields,
+  foldFieldName,
+  isProtectedFieldName,
+} from './financial-guard.js';

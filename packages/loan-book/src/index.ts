@@ -58,3 +58,13 @@ export {
 } from './import/import-book.js';
 export { ImportFileError, detectFormat, type BookFormat } from './import/read-rows.js';
 export { LOAN_COLUMNS, REQUIRED_LOAN_COLUMNS, SCHEDULE_COLUMNS } from './import/columns.js';
+export {
+  applyLoanEdit,
+  findWaitingEdits,
+  getLoanEdit,
+  loanEditSchema,
+  submitLoanEdit,
+  type EditOutcome,
+  type LoanEdit,
+  type LoanEditView,
+} from './loan-edits.js';

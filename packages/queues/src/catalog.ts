@@ -17,6 +17,17 @@ export const QUEUE_CATALOG = {
       removeOnFail: { age: 14 * 24 * 3600 },
     },
   },
+  edits: {
+    jobs: {
+      'apply-edit': z.strictObject({ editId: z.uuid() }),
+    },
+    defaults: {
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 500 },
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 14 * 24 * 3600 },
+    },
+  },
 } as const satisfies Record<string, { jobs: Record<string, z.ZodType>; defaults: JobsOptions }>;
 
 export type QueueName = keyof typeof QUEUE_CATALOG;
@@ -34,4 +45,9 @@ export function isQueueName(name: string): name is QueueName {
 /** The BullMQ job id of a payment intake: re-enqueueing it never adds a second job. */
 export function paymentJobId(intakeId: string): string {
   return `intake-${intakeId}`;
+}
+
+/** The BullMQ job id of a loan edit, for the same reason. */
+export function editJobId(editId: string): string {
+  return `edit-${editId}`;
 }

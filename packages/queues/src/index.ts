@@ -1,6 +1,7 @@
 export {
   QUEUE_CATALOG,
   QUEUE_NAMES,
+  editJobId,
   isQueueName,
   paymentJobId,
   type JobData,

@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import { QUEUE_CATALOG, type JobData, type JobName, type QueueName } from './catalog.js';
 
 export interface Queues {
+  /** The Redis connection the producers share. */
+  connection: Redis;
   get(name: QueueName): Queue;
   /** Adds a job after checking its payload against the catalog. */
   add<Q extends QueueName, J extends JobName<Q>>(
@@ -40,6 +42,7 @@ export function createQueues(connection: Redis, prefix: string): Queues {
     return queue;
   };
   return {
+    connection,
     get,
     async add(queue, job, data, options) {
       const payload = schemaOf(queue, job).parse(data);

@@ -8,11 +8,23 @@ export const ROUTE_ROLES = {
   'POST /v1/loans': ['admin', 'ops'],
   'GET /v1/loans': ['admin', 'ops', 'finance', 'collector', 'legal'],
   'GET /v1/loans/:id': ['admin', 'ops', 'finance', 'collector', 'legal'],
+  'PATCH /v1/loans/:id': ['admin', 'ops'],
+  'GET /v1/loans/:id/edits/:editId': ['admin', 'ops'],
   'POST /v1/payments': ['admin', 'finance'],
   'GET /v1/payments': ['admin', 'finance', 'ops'],
   'GET /v1/payments/intake/:intakeId': ['admin', 'finance', 'ops'],
   'GET /v1/payments/:paymentId': ['admin', 'finance', 'ops'],
   'POST /v1/payments/:paymentId/reversal': ['admin', 'finance'],
+  'GET /v1/audit': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type RouteKey = keyof typeof ROUTE_ROLES;
+
+/**
+ * Routes that change a loan through an edit: the financial guard runs before them and refuses any
+ * request naming a protected field. A new edit route goes here as well as in ROUTE_ROLES.
+ */
+export const GUARDED_ROUTES: ReadonlySet<RouteKey> = new Set<RouteKey>(['PATCH /v1/loans/:id']);
+
+/** The only /v1 routes served without a token. */
+export const PUBLIC_ROUTES = ['POST /v1/auth/token'] as const;

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
-import { ROUTE_ROLES, type RouteKey } from './access.js';
+import { GUARDED_ROUTES, ROUTE_ROLES, type RouteKey } from './access.js';
 import { allowRoles } from './auth.js';
 
 export type Handler = (req: Request, res: Response) => Promise<void> | void;
@@ -9,9 +9,9 @@ type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
 /**
  * Registers /v1 routes from the access table: the key names method and path, the table gives the
- * roles, so no route exists without a line in it.
+ * roles (and whether the financial guard runs first), so no route exists without a line in it.
  */
-export function routeRegistrar(router: Router): RouteRegistrar {
+export function routeRegistrar(router: Router, guard: RequestHandler): RouteRegistrar {
   return (key, handler) => {
     const [method, fullPath] = key.split(' ') as [string, string];
     const path = fullPath.replace(/^\/v1/, '') || '/';
@@ -19,6 +19,8 @@ export function routeRegistrar(router: Router): RouteRegistrar {
       path: string,
       ...handlers: RequestHandler[]
     ) => void;
-    register(path, allowRoles(ROUTE_ROLES[key]), handler as RequestHandler);
+    const chain: RequestHandler[] = [allowRoles(ROUTE_ROLES[key])];
+    if (GUARDED_ROUTES.has(key)) chain.push(guard);
+    register(path, ...chain, handler as RequestHandler);
   };
 }

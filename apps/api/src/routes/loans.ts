@@ -2,13 +2,28 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { businessToday, type BucketTable } from '@loanops/domain';
 import type { Database } from '@loanops/db';
-import { LOAN_STATUSES, createLoan, getLoan, listLoans, newLoanSchema, referenceField } from '@loanops/loan-book';
+import {
+  LOAN_STATUSES,
+  createLoan,
+  getLoan,
+  getLoanEdit,
+  listLoans,
+  loanEditSchema,
+  newLoanSchema,
+  referenceField,
+  submitLoanEdit,
+} from '@loanops/loan-book';
+import { editJobId, type Queues } from '@loanops/queues';
+import { coerceError } from '@loanops/runtime';
 import { collectorScope, principalOf } from '../http/auth.js';
 import { parseInput } from '../http/validate.js';
+import { withTimeout } from '../http/with-timeout.js';
 import type { RouteRegistrar } from '../http/route.js';
 
 export interface LoanRoutesDeps {
   db: Kysely<Database>;
+  queues: Queues;
+  enqueueTimeoutMs: number;
   bucketTable: BucketTable;
   now: () => Date;
   pageMax: number;
@@ -19,6 +34,14 @@ const idParam = z.object({
     .string()
     .regex(/^[1-9]\d{0,15}$/, 'must be a loan id (a positive whole number)')
     .transform(Number),
+});
+
+const editParams = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9]\d{0,15}$/, 'must be a loan id (a positive whole number)')
+    .transform(Number),
+  editId: z.uuid('must be an edit id'),
 });
 
 const positiveId = z
@@ -67,6 +90,31 @@ export function loanRoutes(route: RouteRegistrar, deps: LoanRoutesDeps): void {
     const query = parseInput(listQuery, req.query);
     const scope = { collectorId: collectorScope(principalOf(req)) };
     res.json(await listLoans(deps.db, query, scope));
+  });
+
+  route('PATCH /v1/loans/:id', async (req, res) => {
+    // The financial guard (GUARDED_ROUTES) has already refused any protected field.
+    const { id } = parseInput(idParam, req.params);
+    const edit = parseInput(loanEditSchema, req.body);
+    const principal = principalOf(req);
+    const { editId } = await submitLoanEdit(deps.db, id, edit, {
+      requestedBy: `${principal.role}:${principal.sub}`,
+      requestId: req.requestId,
+      collectorScope: collectorScope(principal),
+    });
+    // Stored first, so the sweeper finishes the work if Redis loses it or is away now.
+    try {
+      await withTimeout(deps.queues.add('edits', 'apply-edit', { editId }, { jobId: editJobId(editId) }), deps.enqueueTimeoutMs);
+    } catch (error) {
+      req.log.warn({ editId, err: coerceError(error) }, 'enqueue failed; the sweeper will enqueue it');
+    }
+    req.log.info({ loanId: id, editId, fields: Object.keys(edit) }, 'loan edit received');
+    res.status(202).location(`/v1/loans/${id}/edits/${editId}`).json({ editId, status: 'RECEIVED' });
+  });
+
+  route('GET /v1/loans/:id/edits/:editId', async (req, res) => {
+    const { id, editId } = parseInput(editParams, req.params);
+    res.json(await getLoanEdit(deps.db, id, editId));
   });
 
   route('GET /v1/loans/:id', async (req, res) => {

@@ -18,6 +18,7 @@ import { MicroBatcher, coerceError, type Logger } from '@loanops/runtime';
 import { principalOf } from '../http/auth.js';
 import type { RouteRegistrar } from '../http/route.js';
 import { parseInput } from '../http/validate.js';
+import { withTimeout } from '../http/with-timeout.js';
 
 export interface PaymentRoutesDeps {
   db: Kysely<Database>;
@@ -47,22 +48,6 @@ const searchQuery = z
     message: 'give utr or loanId',
     path: ['utr'],
   });
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(coerceError(error));
-      },
-    );
-  });
-}
 
 export function paymentRoutes(route: RouteRegistrar, deps: PaymentRoutesDeps): void {
   // Requests that arrive together are checked with one read and stored with one insert and one

@@ -1,0 +1,25 @@
+/** Every protected field, as a client might spell it. */
+export const PROTECTED_EXAMPLES = [
+  'dpd',
+  'bucket',
+  'status',
+  'principalPaise',
+  'principal',
+  'amountPaise',
+  'emiAmount',
+  'totalOutstandingPaise',
+  'outstanding',
+  'installments',
+  'schedule',
+  'annualRateBps',
+  'interestRate',
+  'rate',
+  'tenureMonths',
+  'disbursedOn',
+  'disbursalDate',
+  'firstDueOn',
+  'dueDate',
+  'chargesOutstandingPaise',
+  'balance',
+];
+
