@@ -107,12 +107,15 @@ try {
     PORT: String(port),
     HOST: '127.0.0.1',
     // The limits stay on (their Redis round trips are part of the cost) but out of reach.
-    RATE_LIMIT_PER_ADDRESS: '100000000',
-    RATE_LIMIT_PER_USER: '100000000',
+    RATE_LIMIT_PER_ADDRESS: '10000000',
+    RATE_LIMIT_PER_USER: '10000000',
   };
   const api = startProcess('apps/api/src/main.ts', [], env);
   const base = `http://127.0.0.1:${port}`;
-  await pollUntil(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok === true, 60_000, 200);
+  await pollUntil(async () => {
+    if (api.exitCode !== null) throw new Error(`the API exited with status ${api.exitCode} (its stderr is above)`);
+    return (await fetch(`${base}/healthz`).catch(() => null))?.ok === true;
+  }, 60_000, 200);
   const { signAccessToken } = await import('@loanops/auth');
   const { apiConfigSchema, parseEnv } = await import('@loanops/config');
   const token = await signAccessToken({ sub: 'bench', role: 'finance' }, parseEnv(apiConfigSchema, {}).JWT_SECRET, 3600);

@@ -169,6 +169,8 @@ describe('rate limits', () => {
       const statuses = [];
       for (let i = 0; i < 3; i += 1) statuses.push((await limited.request('GET', '/v1/loans', { role: null })).status);
       expect(statuses).toEqual([401, 401, 429]);
+      const forged = await fetch(`${limited.url}/v1/loans`, { headers: { authorization: 'Bearer not.a.token' } });
+      expect(forged.status).toBe(429);
     } finally {
       await limited.close();
     }
