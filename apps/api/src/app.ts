@@ -12,7 +12,7 @@ import { authenticate } from './http/auth.js';
 import { errorHandler, notFound } from './http/errors.js';
 import './http/express-types.js';
 import { financialGuard } from './http/financial-guard.js';
-import { rateLimit } from './http/rate-limit.js';
+import { rateLimits } from './http/rate-limit.js';
 import { requestLog } from './http/request-log.js';
 import { routeRegistrar } from './http/route.js';
 import { securityMonitor } from './http/security-monitor.js';
@@ -68,15 +68,8 @@ export function createApp(deps: AppDeps): Express {
     }
     next();
   });
-  app.use(
-    rateLimit({
-      redis: deps.redis,
-      keyPrefix: deps.rateLimits.keyPrefix,
-      scope: 'address',
-      perMinute: deps.rateLimits.perAddressPerMinute,
-      metrics: deps.metrics,
-    }),
-  );
+  const limits = rateLimits({ redis: deps.redis, metrics: deps.metrics, ...deps.rateLimits });
+  app.use(limits.anonymous);
   app.use(express.json({ limit: deps.bodyLimit, strict: true }));
 
   app.get('/healthz', (_req, res) => {
@@ -88,15 +81,7 @@ export function createApp(deps: AppDeps): Express {
   const enqueueTimeoutMs = deps.enqueueTimeoutMs ?? 2_000;
   const v1 = express.Router();
   v1.use(authenticate(deps.jwtSecret));
-  v1.use(
-    rateLimit({
-      redis: deps.redis,
-      keyPrefix: deps.rateLimits.keyPrefix,
-      scope: 'user',
-      perMinute: deps.rateLimits.perUserPerMinute,
-      metrics: deps.metrics,
-    }),
-  );
+  v1.use(limits.authenticated);
   const route = routeRegistrar(v1, financialGuard({ db: deps.db, metrics: deps.metrics, alerter: deps.alerter }));
   loanRoutes(route, {
     db: deps.db,
@@ -120,6 +105,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1', v1);
 
   app.use(notFound);
+  app.use(limits.failed);
   app.use(errorHandler);
   return app;
 }
