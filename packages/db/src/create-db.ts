@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { loanopsTypes } from './pg-types.js';
+import { preparedStatements } from './prepared.js';
 import type { Database } from './schema.js';
 
 export interface DbOptions {
@@ -31,6 +32,7 @@ export function createPool(options: DbOptions): pg.Pool {
   // An idle client losing its server (restart, network) must not crash the process; the pool
   // drops it and the next query gets a fresh one.
   pool.on('error', () => undefined);
+  pool.on('connect', preparedStatements);
   return pool;
 }
 

@@ -42,7 +42,7 @@ export async function acceptPayments(
   if (requests.length === 0) return [];
   const ids = requests.flatMap(({ request }) => (request.loanId === undefined ? [] : [request.loanId]));
   const numbers = requests.flatMap(({ request }) => (request.loanNumber === undefined ? [] : [request.loanNumber]));
-  const loans = await sql<{ id: number; loan_number: string; status: string; total_outstanding_paise: number }>`
+  const loans = await sql<{ id: number; loan_number: string; status: string; total_outstanding_paise: number }>`/*prepared:intake-loans*/
     SELECT id, loan_number, status, total_outstanding_paise FROM loans
     WHERE id = ANY(${ids}::bigint[]) OR loan_number = ANY(${numbers}::text[])`.execute(db);
   const byId = new Map(loans.rows.map((row) => [Number(row.id), row]));
@@ -96,7 +96,7 @@ export async function acceptPayments(
   }
   if (rows.length === 0) return results;
 
-  const inserted = await sql<{ id: string }>`
+  const inserted = await sql<{ id: string }>`/*prepared:intake-insert*/
     INSERT INTO payment_intake (id, utr, loan_id, amount_paise, value_date, mode, received_by, request_id, received_at)
     SELECT r.id, r.utr, r.loan_id, r.amount, r.value_date, r.mode, r.received_by, r.request_id, ${now}::timestamptz
     FROM unnest(

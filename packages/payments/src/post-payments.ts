@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import {
   allocatePayment,
   businessDateAt,
@@ -99,29 +99,20 @@ async function postBatch(
   options: { utrTaken?: boolean } = {},
 ): Promise<Map<string, PostingOutcome>> {
   const outcomes = new Map<string, PostingOutcome>();
-  const intakes: IntakeRow[] = await trx
-    .selectFrom('payment_intake')
-    .innerJoin('loans', 'loans.id', 'payment_intake.loan_id')
-    .select([
-      'payment_intake.id',
-      'payment_intake.utr',
-      'payment_intake.loan_id',
-      'payment_intake.amount_paise',
-      'payment_intake.value_date',
-      'payment_intake.mode',
-      'payment_intake.status',
-      'payment_intake.reject_code',
-      'payment_intake.payment_id',
-      'payment_intake.received_at',
-      'payment_intake.received_by',
-      'payment_intake.request_id',
-      'loans.borrower_id',
-    ])
-    .where('payment_intake.id', 'in', intakeIds)
-    .orderBy('payment_intake.received_at')
-    .orderBy('payment_intake.id')
-    .forUpdate('payment_intake')
-    .execute();
+  const lockedIntakes = await sql<IntakeRow>`/*prepared:lock-intakes*/
+    SELECT i.id, i.utr, i.loan_id, i.amount_paise, i.value_date, i.mode, i.status, i.reject_code, i.payment_id,
+           i.received_at, i.received_by, i.request_id, l.borrower_id
+    FROM payment_intake i JOIN loans l ON l.id = i.loan_id
+    WHERE i.id = ANY(${intakeIds}::uuid[])
+    ORDER BY i.received_at, i.id
+    FOR UPDATE OF i`.execute(trx);
+  const intakes = lockedIntakes.rows.map((row) => ({
+    ...row,
+    loan_id: Number(row.loan_id),
+    amount_paise: Number(row.amount_paise),
+    payment_id: row.payment_id === null ? null : Number(row.payment_id),
+    borrower_id: Number(row.borrower_id),
+  }));
   for (const intakeId of intakeIds) outcomes.set(intakeId, { status: 'MISSING' });
 
   const waiting: IntakeRow[] = [];

@@ -46,7 +46,7 @@ export async function lockBorrowerLoans(
     charges_outstanding_paise: number;
     total_outstanding_paise: number;
     oldest_unpaid_due_on: string | null;
-  }>`
+  }>`/*prepared:lock-borrower-loans*/
     SELECT l.id, l.borrower_id, l.status, l.dpd, l.bucket, l.principal_outstanding_paise,
            l.interest_outstanding_paise, l.charges_outstanding_paise, l.total_outstanding_paise,
            (SELECT min(i.due_on) FROM installments i

@@ -19,7 +19,7 @@ export async function readOpenDues(trx: Transaction<Database>, loanIds: readonly
     due_on: string;
     interest: number;
     principal: number;
-  }>`
+  }>`/*prepared:open-dues*/
     SELECT 'I' AS kind, loan_id, id, seq, due_on, interest_due_paise - interest_paid_paise AS interest,
            principal_due_paise - principal_paid_paise AS principal
     FROM installments

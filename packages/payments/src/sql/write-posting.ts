@@ -62,7 +62,7 @@ const json = (value: unknown) => (value === undefined ? null : JSON.stringify(va
 export async function writePostingBatch(trx: Transaction<Database>, write: PostingBatchWrite): Promise<Map<string, number>> {
   const instIds = [...write.installmentPaid.keys()];
   const chargeIds = [...write.chargePaid.keys()];
-  const result = await sql<{ id: number; intake_id: string }>`
+  const result = await sql<{ id: number; intake_id: string }>`/*prepared:write-posting*/
     WITH pay AS (
       INSERT INTO payments (intake_id, utr, loan_id, amount_paise, value_date, mode, posted_on, posted_at)
       SELECT p.intake_id, p.utr, p.loan_id, p.amount, p.value_date, p.mode, ${write.today}::date, ${write.now}::timestamptz
