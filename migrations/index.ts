@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as coreSchema from './0001-core-schema.js';
+import * as dpd from './0002-dpd.js';
 
 /** Every migration, in order. A new file is added here as well as in this folder. */
 export const migrations: Record<string, Migration> = {
   '0001-core-schema': coreSchema,
+  '0002-dpd': dpd,
 };

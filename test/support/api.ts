@@ -65,6 +65,7 @@ export async function startTestApi(
     bodyLimit: '100kb',
     bucketTable: DEFAULT_BUCKET_TABLE,
     loansPageMax: 200,
+    dpdChunkBorrowers: 2,
     ...overrides,
   });
   const server: Server = await new Promise((resolve) => {

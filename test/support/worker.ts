@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { pino } from 'pino';
+import { parseEnv, workerConfigSchema } from '@loanops/config';
 import { DEFAULT_BUCKET_TABLE } from '@loanops/domain';
 import type { QueueName } from '@loanops/queues';
 import { createRedis } from '@loanops/runtime';
+import type { DpdWorkerSettings } from '../../apps/worker/src/dpd-worker.js';
 import { startWorker, type RunningWorker } from '../../apps/worker/src/start-worker.js';
 import type { TestDatabase } from './db.js';
 
@@ -11,7 +13,13 @@ export function startTestWorker(
   database: TestDatabase,
   redisUrl: string,
   prefix: string,
-  options: { queues?: QueueName[]; concurrency?: number; sweep?: { olderThanMs: number; intervalMs: number } } = {},
+  options: {
+    queues?: QueueName[];
+    concurrency?: number;
+    sweep?: { olderThanMs: number; intervalMs: number };
+    /** On top of the configured defaults; the cron is off unless a test turns it on. */
+    dpd?: Partial<DpdWorkerSettings>;
+  } = {},
 ): RunningWorker & { closeAll(): Promise<void> } {
   const redis = createRedis(redisUrl);
   const running = startWorker({
@@ -24,6 +32,7 @@ export function startTestWorker(
     concurrency: options.concurrency ?? 8,
     name: 'test-worker',
     ...(options.sweep ? { sweep: options.sweep } : {}),
+    dpd: { ...defaultDpdSettings(), cronEnabled: false, ...options.dpd },
   });
   return {
     ...running,
@@ -31,6 +40,20 @@ export function startTestWorker(
       await running.close();
       await redis.quit();
     },
+  };
+}
+
+/** The DPD settings a worker gets from an empty environment (the configured defaults). */
+export function defaultDpdSettings(): DpdWorkerSettings {
+  const config = parseEnv(workerConfigSchema, {});
+  return {
+    cronEnabled: config.CRON_ENABLED,
+    cron: config.DPD_CRON,
+    timezone: config.DPD_TIMEZONE,
+    chunkBorrowers: config.DPD_CHUNK_BORROWERS,
+    concurrency: config.DPD_CONCURRENCY,
+    escalationEnabled: config.ESCALATION_ENABLED,
+    escalationDpd: config.ESCALATION_DPD,
   };
 }
 

@@ -18,6 +18,8 @@ import { routeRegistrar } from './http/route.js';
 import { securityMonitor } from './http/security-monitor.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
+import { dpdRunRoutes } from './routes/dpd-runs.js';
+import { legalCaseRoutes } from './routes/legal-cases.js';
 import { loanRoutes } from './routes/loans.js';
 import { paymentRoutes } from './routes/payments.js';
 
@@ -40,6 +42,8 @@ export interface AppDeps {
   loansPageMax: number;
   enqueueTimeoutMs?: number;
   intakeBatch?: { max: number; waitMs: number };
+  /** Borrowers per chunk of a DPD run started by hand (DPD_CHUNK_BORROWERS). */
+  dpdChunkBorrowers: number;
   now?: () => Date;
 }
 
@@ -92,6 +96,8 @@ export function createApp(deps: AppDeps): Express {
     pageMax: deps.loansPageMax,
   });
   auditRoutes(route, { db: deps.db });
+  dpdRunRoutes(route, { db: deps.db, queues: deps.queues, chunkBorrowers: deps.dpdChunkBorrowers, now });
+  legalCaseRoutes(route, { db: deps.db, pageMax: deps.loansPageMax });
   paymentRoutes(route, {
     db: deps.db,
     queues: deps.queues,

@@ -63,6 +63,7 @@ const app = createApp({
   bucketTable: config.BUCKET_TABLE,
   loansPageMax: config.LOANS_PAGE_MAX,
   intakeBatch: { max: config.INTAKE_BATCH_MAX, waitMs: config.INTAKE_BATCH_WAIT_MS },
+  dpdChunkBorrowers: config.DPD_CHUNK_BORROWERS,
 });
 const server: Server = app.listen(config.PORT, config.HOST, () => {
   logger.info({ port: config.PORT, host: config.HOST }, 'api listening');

@@ -1,5 +1,6 @@
 import { loadConfigOrExit, workerConfigSchema } from '@loanops/config';
 import { createDb, isSchemaCurrent, postgresProblem } from '@loanops/db';
+import { createAlerter, logSink, webhookSink } from '@loanops/observability';
 import { createLogger, createRedis, onShutdownSignal, redisProblem } from '@loanops/runtime';
 import { parseQueuesArg, startWorker } from './start-worker.js';
 
@@ -31,6 +32,11 @@ if (!(await isSchemaCurrent(db))) {
   process.exit(69);
 }
 const redis = createRedis(config.REDIS_URL);
+const alerter = createAlerter({
+  sinks: [logSink(logger), ...(config.ALERT_WEBHOOK_URL ? [webhookSink(config.ALERT_WEBHOOK_URL)] : [])],
+  logger,
+  throttleMs: config.ALERT_THROTTLE_MS,
+});
 const running = startWorker({
   db,
   redis,
@@ -45,12 +51,24 @@ const running = startWorker({
   lockDurationMs: config.WORKER_LOCK_DURATION_MS,
   auditSealIntervalMs: config.AUDIT_SEAL_INTERVAL_MS,
   sweep: { olderThanMs: config.PAYMENT_SWEEP_AFTER_MS, intervalMs: config.PAYMENT_SWEEP_INTERVAL_MS },
+  dpd: {
+    cronEnabled: config.CRON_ENABLED,
+    cron: config.DPD_CRON,
+    timezone: config.DPD_TIMEZONE,
+    chunkBorrowers: config.DPD_CHUNK_BORROWERS,
+    concurrency: config.DPD_CONCURRENCY,
+    escalationEnabled: config.ESCALATION_ENABLED,
+    escalationDpd: config.ESCALATION_DPD,
+    onRunFailed: (run) =>
+      alerter.alert('dpd-run-failed', `DPD run ${run.id} for ${run.businessDate} failed`, { runId: run.id, error: run.error }),
+  },
 });
 
 onShutdownSignal(
   logger,
   () => [
     { name: 'finish active jobs', run: () => running.close() },
+    { name: 'send pending alerts', run: () => alerter.flush() },
     { name: 'close database pool', run: closeDb },
     { name: 'close redis', run: () => redis.quit() },
   ],

@@ -11,6 +11,7 @@ import { findWaitingIntakes } from '@loanops/payments';
 import { editsProcessor } from './processors/edits.js';
 import { paymentsProcessor } from './processors/payments.js';
 import { startSweeper } from './sweeper.js';
+import { dpdWorkerParts, type DpdWorkerSettings } from './dpd-worker.js';
 
 export interface WorkerDeps {
   db: Kysely<Database>;
@@ -29,12 +30,16 @@ export interface WorkerDeps {
   sweep?: { olderThanMs: number; intervalMs: number };
   /** How often this process seals new audit entries into the hash chain (ms); off when absent. */
   auditSealIntervalMs?: number;
+  /** The daily DPD run and escalation (DPD_*, ESCALATION_*, CRON_ENABLED). */
+  dpd: DpdWorkerSettings;
 }
 
 export interface RunningWorker {
   workers: Worker[];
   /** Stops taking jobs, waits for the active ones, stops the sweeper, closes producers. */
   close(): Promise<void>;
+  /** Settles once start-up work is done: the DPD schedule registered (or removed) when serving dpd. */
+  ready: Promise<void>;
 }
 
 /** Parses `--queues a,b` (default: every queue). Unknown names are an error naming the known ones. */
@@ -55,6 +60,15 @@ export function parseQueuesArg(argv: readonly string[]): QueueName[] {
 /** Starts a BullMQ worker for each chosen queue (and the payments sweeper with the payments queue). */
 export function startWorker(deps: WorkerDeps): RunningWorker {
   const producers = createQueues(deps.redis, deps.prefix);
+  const dpd = dpdWorkerParts({
+    db: deps.db,
+    producers,
+    logger: deps.logger,
+    bucketTable: deps.bucketTable,
+    workerName: deps.name,
+    queues: deps.queues,
+    settings: deps.dpd,
+  });
   const processors: Record<QueueName, Processor> = {
     payments: paymentsProcessor({
       db: deps.db,
@@ -65,12 +79,18 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       batchWaitMs: deps.postingBatch?.waitMs ?? 2,
     }) as Processor,
     edits: editsProcessor({ db: deps.db, logger: deps.logger, workerName: deps.name }) as Processor,
+    ...dpd.processors,
   };
   const workers = deps.queues.map((queue) => {
     const worker = new Worker(queue, processors[queue], {
       connection: deps.redis,
       prefix: deps.prefix,
-      concurrency: queue === 'payments' ? (deps.paymentsConcurrency ?? deps.concurrency) : deps.concurrency,
+      concurrency:
+        queue === 'payments'
+          ? (deps.paymentsConcurrency ?? deps.concurrency)
+          : queue === 'dpd'
+            ? deps.dpd.concurrency
+            : deps.concurrency,
       name: deps.name,
       ...(deps.lockDurationMs ? { lockDuration: deps.lockDurationMs, stalledInterval: deps.lockDurationMs } : {}),
     });
@@ -115,10 +135,13 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       ]
     : [];
   const sealer = deps.auditSealIntervalMs ? startAuditSealer(deps.db, deps.logger, deps.auditSealIntervalMs) : null;
+  const dpdRuntime = dpd.start();
   deps.logger.info({ queues: deps.queues, concurrency: deps.concurrency }, 'worker started');
   return {
     workers,
+    ready: dpdRuntime.ready,
     async close() {
+      await dpdRuntime.stop();
       await Promise.all(sweepers.map((sweeper) => sweeper.stop()));
       await sealer?.stop();
       await Promise.all(workers.map((worker) => worker.close()));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_BUCKET_TABLE, bucketTableSchema, type BucketTable } from '@loanops/domain';
 import { envFlag, envInt, envUrl } from './env.js';
+import { envCron, envTimeZone } from './schedule.js';
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/loanops';
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -41,6 +42,8 @@ const shared = {
   ESCALATION_ENABLED: envFlag(true),
   SCORING_ENABLED: envFlag(true),
   REMINDERS_ENABLED: envFlag(true),
+  /** Borrowers per chunk of a DPD run (a chunk is one transaction; all of a borrower's loans share one). */
+  DPD_CHUNK_BORROWERS: envInt(5_000, 1, 1_000_000),
   /** Slack-compatible webhook for critical alerts; alerts are always logged as well. */
   ALERT_WEBHOOK_URL: z
     .string()
@@ -112,6 +115,13 @@ export const workerConfigSchema = z.object({
   AUDIT_SEAL_INTERVAL_MS: envInt(1_000, 100, 3_600_000),
   /** BullMQ job lock: a worker that dies holding a job gives it back after about this long. */
   WORKER_LOCK_DURATION_MS: envInt(30_000, 1_000, 600_000),
+  /** When the daily DPD run starts (cron, read in DPD_TIMEZONE); the run is for the IST date it starts on. */
+  DPD_CRON: envCron('5 0 * * *'),
+  DPD_TIMEZONE: envTimeZone('Asia/Kolkata'),
+  /** DPD chunks processed at once per worker process. */
+  DPD_CONCURRENCY: envInt(2, 1, 64),
+  /** A loan at or past this DPD is escalated to the legal team. */
+  ESCALATION_DPD: envInt(90, 1, 3_650),
 });
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 

@@ -176,6 +176,18 @@ export interface JobRunsTable {
   error: string | null;
 }
 
+/** One finished chunk of a DPD run (migrations/0002-dpd.ts). */
+export interface DpdRunChunksTable {
+  run_id: number;
+  chunk_no: number;
+  from_borrower_id: Int8;
+  to_borrower_id: number | null;
+  loans_scanned: number;
+  dpd_changed: number;
+  bucket_changes: number;
+  finished_at: CreatedAt;
+}
+
 export interface BucketHistoryTable {
   id: Id;
   loan_id: number;
@@ -316,6 +328,7 @@ export interface Database {
   payments: PaymentsTable;
   payment_allocations: PaymentAllocationsTable;
   job_runs: JobRunsTable;
+  dpd_run_chunks: DpdRunChunksTable;
   bucket_history: BucketHistoryTable;
   legal_cases: LegalCasesTable;
   promises: PromisesTable;

@@ -42,6 +42,12 @@ export {
   type LoanStanding,
 } from './buckets.js';
 export {
+  reclassifyBorrower,
+  type BucketCrossing,
+  type HeldStanding,
+  type Reclassification,
+} from './bucket-crossings.js';
+export {
   allocatePayment,
   totalOutstanding,
   type Allocation,

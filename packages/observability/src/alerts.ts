@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 /** The critical alerts (the old system's list): each is throttled on its own. */
 export type AlertKind =
   | 'job-failed'
+  | 'dpd-run-failed'
   | 'payment-processing-error'
   | 'database-connection-lost'
   | 'database-connection-restored'

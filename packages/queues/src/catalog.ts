@@ -1,5 +1,9 @@
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
+import { isBusinessDate } from '@loanops/domain';
+
+const runId = z.number().int().positive();
+const businessDate = z.string().refine(isBusinessDate, 'must be a YYYY-MM-DD date');
 
 /**
  * Every queue, the jobs it carries, each job's payload schema, and how it is retried. Producers
@@ -28,6 +32,40 @@ export const QUEUE_CATALOG = {
       removeOnFail: { age: 14 * 24 * 3600 },
     },
   },
+  dpd: {
+    jobs: {
+      /** Made by the job scheduler (DPD_CRON): starts the run of the business date it runs on. */
+      'scheduled-run': z.strictObject({}),
+      /** A run's parent job: closes the run once every chunk has finished (or failed for good). */
+      'finish-run': z.strictObject({ runId }),
+      /** The loans of a range of borrowers, classified for the run's business date. */
+      'process-chunk': z.strictObject({
+        runId,
+        chunkNo: z.number().int().min(0),
+        businessDate,
+        fromBorrowerId: z.number().int().min(0),
+        toBorrowerId: z.number().int().min(0).nullable(),
+      }),
+    },
+    defaults: {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1_000 },
+      removeOnComplete: { age: 7 * 24 * 3600 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    },
+  },
+  escalation: {
+    jobs: {
+      /** Opens a legal case for every loan at or past the escalation DPD without an open one. */
+      escalate: z.strictObject({ runId: runId.nullable(), businessDate }),
+    },
+    defaults: {
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 1_000 },
+      removeOnComplete: { age: 7 * 24 * 3600 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    },
+  },
 } as const satisfies Record<string, { jobs: Record<string, z.ZodType>; defaults: JobsOptions }>;
 
 export type QueueName = keyof typeof QUEUE_CATALOG;
@@ -50,4 +88,21 @@ export function paymentJobId(intakeId: string): string {
 /** The BullMQ job id of a loan edit, for the same reason. */
 export function editJobId(editId: string): string {
   return `edit-${editId}`;
+}
+
+/** The job scheduler that makes the daily DPD run's jobs. */
+export const DPD_SCHEDULER_ID = 'dpd-daily';
+
+/** A DPD run's parent job (and the prefix of its chunks' ids): one flow per run. */
+export function dpdRunJobId(runId: number): string {
+  return `dpd-run-${runId}`;
+}
+
+export function dpdChunkJobId(runId: number, chunkNo: number): string {
+  return `dpd-run-${runId}-chunk-${chunkNo}`;
+}
+
+/** The escalation job of a run: closing a run twice enqueues it once. */
+export function escalationJobId(runId: number): string {
+  return `escalate-run-${runId}`;
 }

@@ -1,6 +1,10 @@
 export {
+  DPD_SCHEDULER_ID,
   QUEUE_CATALOG,
   QUEUE_NAMES,
+  dpdChunkJobId,
+  dpdRunJobId,
+  escalationJobId,
   editJobId,
   isQueueName,
   paymentJobId,
@@ -8,4 +12,4 @@ export {
   type JobName,
   type QueueName,
 } from './catalog.js';
-export { createQueues, type Queues } from './producer.js';
+export { createQueues, flowNode, type FlowNode, type Queues } from './producer.js';

@@ -16,6 +16,10 @@ export const ROUTE_ROLES = {
   'GET /v1/payments/:paymentId': ['admin', 'finance', 'ops'],
   'POST /v1/payments/:paymentId/reversal': ['admin', 'finance'],
   'GET /v1/audit': ['admin'],
+  'POST /v1/admin/dpd-runs': ['admin'],
+  'GET /v1/admin/dpd-runs': ['admin'],
+  'GET /v1/admin/dpd-runs/:runId': ['admin'],
+  'GET /v1/legal-cases': ['admin', 'legal'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type RouteKey = keyof typeof ROUTE_ROLES;
