@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '@loanops/db';
 import { failDpdRun, findLongRunningRuns, type DpdRunView } from '@loanops/dpd';
 import { dpdRunJobId } from '@loanops/queues';
-import { coerceError, type Logger } from '@loanops/runtime';
+import { coerceError, startPeriodic, type Logger, type Periodic } from '@loanops/runtime';
 
 export interface DpdRunSweeperOptions {
   db: Kysely<Database>;
@@ -46,25 +46,10 @@ export async function sweepStaleDpdRuns(options: DpdRunSweeperOptions): Promise<
   return failed;
 }
 
-export function startDpdRunSweeper(options: DpdRunSweeperOptions): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const timer = setInterval(() => {
-    running = running.then(async () => {
-      if (stopped) return;
-      try {
-        await sweepStaleDpdRuns(options);
-      } catch (error) {
-        options.logger.error({ err: coerceError(error) }, 'DPD run sweep failed');
-      }
-    });
-  }, options.intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startDpdRunSweeper(options: DpdRunSweeperOptions): Periodic {
+  return startPeriodic(
+    () => sweepStaleDpdRuns(options),
+    options.intervalMs,
+    (error) => options.logger.error({ err: coerceError(error) }, 'DPD run sweep failed'),
+  );
 }

@@ -1,5 +1,5 @@
 import { Job, type Queue } from 'bullmq';
-import { coerceError, type Logger } from '@loanops/runtime';
+import { coerceError, startPeriodic, type Logger, type Periodic } from '@loanops/runtime';
 
 export interface SweeperOptions {
   queue: Queue;
@@ -44,25 +44,10 @@ export async function sweepWaiting(options: SweeperOptions): Promise<{ requeued:
 }
 
 /** Runs the sweep every intervalMs until stopped. */
-export function startSweeper(options: SweeperOptions): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const timer = setInterval(() => {
-    running = running.then(async () => {
-      if (stopped) return;
-      try {
-        await sweepWaiting(options);
-      } catch (error) {
-        options.logger.error({ queue: options.queue.name, err: coerceError(error) }, 'sweep failed');
-      }
-    });
-  }, options.intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startSweeper(options: SweeperOptions): Periodic {
+  return startPeriodic(
+    () => sweepWaiting(options),
+    options.intervalMs,
+    (error) => options.logger.error({ queue: options.queue.name, err: coerceError(error) }, 'sweep failed'),
+  );
 }

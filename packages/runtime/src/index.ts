@@ -3,3 +3,4 @@ export { REDACTED_PATHS, coerceError, createLogger, type Logger, type LoggerSett
 export { createRedis, redisProblem } from './redis.js';
 export { onShutdownSignal, type ShutdownStep } from './shutdown.js';
 export { MicroBatcher } from './micro-batcher.js';
+export { startPeriodic, type Periodic } from './periodic.js';
