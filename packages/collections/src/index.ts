@@ -35,7 +35,7 @@ export {
   type CollectorActivity,
   type CollectorScore,
   type ScoreWeights,
-} from './rules/collector-score.js';
+} from '@loanops/domain';
 export { CollectorNotFoundError, LoansNotFoundError, PromiseRuleError } from './errors.js';
 export {
   PROMISE_STATUSES,

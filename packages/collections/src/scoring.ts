@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { addDays, type BusinessDate } from '@loanops/domain';
 import type { Database } from '@loanops/db';
-import { SCORE_WINDOW_DAYS, scoreCollector, scoreWindow, type ScoreWeights } from './rules/collector-score.js';
+import { SCORE_WINDOW_DAYS, scoreCollector, scoreWindow, type ScoreWeights } from '@loanops/domain';
 import { collectorActivity } from './sql/collector-activity.js';
 
 export interface ScoringSettings {

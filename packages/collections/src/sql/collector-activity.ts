@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { BusinessDate } from '@loanops/domain';
 import type { Database } from '@loanops/db';
-import type { CollectorActivity } from '../rules/collector-score.js';
+import type { CollectorActivity } from '@loanops/domain';
 
 /**
  * What each active collector's loans and promises did over a window, in one set-based statement.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { addDays, type BusinessDate, type Paise } from '@loanops/domain';
+import { addDays, type BusinessDate } from './business-date.js';
+import type { Paise } from './money.js';
 
 /** The trailing window a day's score looks at: the 30 days ending on (and including) its date. */
 export const SCORE_WINDOW_DAYS = 30;
