@@ -32,6 +32,8 @@ export interface PromiseContext {
   actor: Actor;
   requestId: string | null;
   today: BusinessDate;
+  /** When it is recorded: payments posted before this do not count towards it (the posting clock is the application's too). */
+  now: Date;
   /** A collector records promises only on loans allocated to them. */
   collectorScope?: number | undefined;
 }
@@ -111,10 +113,10 @@ export async function createPromise(db: Kysely<Database>, input: NewPromise, con
       .returning(['id', 'amount_paise', 'promised_on'])
       .execute();
     await sql`
-      INSERT INTO promises (id, loan_id, collector_id, made_by, made_on, amount_paise, promised_on)
+      INSERT INTO promises (id, loan_id, collector_id, made_by, made_on, made_at, amount_paise, promised_on)
       OVERRIDING SYSTEM VALUE
       VALUES (${newId}, ${loan.id}, ${loan.collector_id}, ${`${context.actor.role ?? context.actor.type}:${context.actor.id}`},
-              ${context.today}::date, ${input.amountPaise}, ${input.promisedOn}::date)`.execute(trx);
+              ${context.today}::date, ${context.now}, ${input.amountPaise}, ${input.promisedOn}::date)`.execute(trx);
     await recordAudit(trx, [
       ...superseded.map((old) => ({
         actor: context.actor,

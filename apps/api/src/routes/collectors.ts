@@ -27,20 +27,20 @@ const limit = (max: number, fallback: number) =>
 function allocationBody(bucketTable: BucketTable) {
   const buckets = bucketTable.map((bucket) => bucket.name) as [string, ...string[]];
   const byList = z.strictObject({
-        loanIds: z
-          .array(z.number().int('must be whole numbers').positive('must be loan ids'), { error: 'must be a list of loan ids' })
-          .min(1, 'must name at least one loan')
-          .max(10_000, 'at most 10000 loans at once (or use a filter)'),
+    loanIds: z
+      .array(z.number().int('must be whole numbers').positive('must be loan ids'), { error: 'must be a list of loan ids' })
+      .min(1, 'must name at least one loan')
+      .max(10_000, 'at most 10000 loans at once (or use a filter)'),
   });
   const byFilter = z.strictObject({
-        filter: z
-          .strictObject({
-            bucket: z.enum(buckets, { error: `must be one of ${buckets.join(', ')}` }).optional(),
-            pinCodePrefix: z.string().regex(/^[1-9]\d{0,5}$/, 'must be the first 1–6 digits of a PIN code').optional(),
-            status: z.enum(LOAN_STATUSES, { error: `must be one of ${LOAN_STATUSES.join(', ')}` }).optional(),
-            currentCollectorId: z.number().int().positive().nullable().optional(),
-          })
-          .refine((filter) => Object.keys(filter).length > 0, 'must have at least one of bucket, pinCodePrefix, status, currentCollectorId'),
+    filter: z
+      .strictObject({
+        bucket: z.enum(buckets, { error: `must be one of ${buckets.join(', ')}` }).optional(),
+        pinCodePrefix: z.string().regex(/^[1-9]\d{0,5}$/, 'must be the first 1–6 digits of a PIN code').optional(),
+        status: z.enum(LOAN_STATUSES, { error: `must be one of ${LOAN_STATUSES.join(', ')}` }).optional(),
+        currentCollectorId: z.number().int().positive().nullable().optional(),
+      })
+      .refine((filter) => Object.keys(filter).length > 0, 'must have at least one of bucket, pinCodePrefix, status, currentCollectorId'),
   });
   return { byList, byFilter };
 }

@@ -47,10 +47,12 @@ export function promiseRoutes(route: RouteRegistrar, deps: { db: Kysely<Database
   route('POST /v1/promises', async (req, res) => {
     const input = parseInput(newPromise, req.body);
     const principal = principalOf(req);
+    const now = deps.now();
     const promise = await createPromise(deps.db, input, {
       actor: { type: 'user', id: principal.sub, role: principal.role },
       requestId: req.requestId,
-      today: businessToday(deps.now()),
+      today: businessToday(now),
+      now,
       collectorScope: collectorScope(principal),
     });
     req.log.info({ promiseId: promise.id, loanId: promise.loanId, promisedOn: promise.promisedOn }, 'promise recorded');
