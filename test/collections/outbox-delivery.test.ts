@@ -101,7 +101,7 @@ describe('notification delivery', () => {
     // DEAD is final: nothing more is tried.
     const seen = receiver.requests.length;
     await queue.add('deliver-notifications', {});
-    await waitFor(async () => (await queue.getJobCounts('completed')).completed > 5, { what: 'more delivery runs' });
+    await waitFor(async () => ((await queue.getJobCounts('completed')).completed ?? 0) > 5, { what: 'more delivery runs' });
     expect(receiver.requests).toHaveLength(seen);
   });
 
@@ -143,8 +143,8 @@ describe('notification delivery', () => {
     const legalId = Number(legal.rows[0]?.id);
     await waitFor(async () => (await row(legalId)).status === 'SENT', { what: 'the legal notification to be SENT' });
     const queue = redis.queues.get('reminders');
-    const runs = (await queue.getJobCounts('completed')).completed;
-    await waitFor(async () => (await queue.getJobCounts('completed')).completed > runs + 2, { what: 'more delivery runs' });
+    const runs = (await queue.getJobCounts('completed')).completed ?? 0;
+    await waitFor(async () => ((await queue.getJobCounts('completed')).completed ?? 0) > runs + 2, { what: 'more delivery runs' });
     expect(await row(borrowerId)).toMatchObject({ status: 'PENDING', attempts: 0 });
   });
 });
