@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { addDays, businessToday } from '@loanops/domain';
+import { escalateEligibleLoans } from '@loanops/dpd';
 import { DELIVERY_SCHEDULER_ID } from '@loanops/queues';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { insertLoan } from '../support/fixtures.js';
@@ -135,12 +135,14 @@ describe('notification delivery', () => {
   it('with REMINDERS_ENABLED=false still delivers the legal team’s notifications, and holds borrowers’', async () => {
     await start(() => 200, { remindersEnabled: false });
     const borrowerId = await reminder('log');
-    // As the escalation writes it (packages/dpd/src/sql/escalate-loans.ts).
-    const legal = await sql<{ id: number }>`
-      INSERT INTO notifications (kind, dedupe_key, channel, recipient, loan_id, payload)
-      VALUES ('LEGAL_CASE_OPENED', 'legal-case:test:opened', 'log', 'legal-team', ${loanId}, '{}')
-      RETURNING id`.execute(database.db);
-    const legalId = Number(legal.rows[0]?.id);
+    // A loan 100 days past due, escalated as the escalation worker does: the legal team is notified through the outbox.
+    const today = businessToday();
+    const overdue = await insertLoan(database, { disbursedOn: addDays(today, -130), firstDueOn: addDays(today, -100) });
+    const [opened] = await escalateEligibleLoans(database.db, { runId: null, businessDate: today }, { escalationDpd: 90, actorId: 'test' });
+    expect(opened?.loanId).toBe(overdue);
+    const legalId = (
+      await database.db.selectFrom('notifications').select('id').where('legal_case_id', '=', opened?.caseId as number).executeTakeFirstOrThrow()
+    ).id;
     await waitFor(async () => (await row(legalId)).status === 'SENT', { what: 'the legal notification to be SENT' });
     const queue = redis.queues.get('reminders');
     const runs = (await queue.getJobCounts('completed')).completed ?? 0;
