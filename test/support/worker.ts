@@ -4,6 +4,7 @@ import { parseEnv, workerConfigSchema } from '@loanops/config';
 import { DEFAULT_BUCKET_TABLE } from '@loanops/domain';
 import type { QueueName } from '@loanops/queues';
 import { createRedis } from '@loanops/runtime';
+import { COLLECTIONS_DEFAULTS, type CollectionsWorkerSettings } from '../../apps/worker/src/collections-worker.js';
 import type { DpdWorkerSettings } from '../../apps/worker/src/dpd-worker.js';
 import { startWorker, type RunningWorker } from '../../apps/worker/src/start-worker.js';
 import type { TestDatabase } from './db.js';
@@ -19,6 +20,8 @@ export function startTestWorker(
     sweep?: { olderThanMs: number; intervalMs: number };
     /** On top of the configured defaults; the cron is off unless a test turns it on. */
     dpd?: Partial<DpdWorkerSettings>;
+    /** Reminders, outbox and scoring: on top of the defaults (no schedules unless cronEnabled). */
+    collections?: Partial<CollectionsWorkerSettings>;
   } = {},
 ): RunningWorker & { closeAll(): Promise<void> } {
   const redis = createRedis(redisUrl);
@@ -33,6 +36,7 @@ export function startTestWorker(
     name: 'test-worker',
     ...(options.sweep ? { sweep: options.sweep } : {}),
     dpd: { ...defaultDpdSettings(), cronEnabled: false, ...options.dpd },
+    collections: { ...COLLECTIONS_DEFAULTS, ...options.collections },
   });
   return {
     ...running,

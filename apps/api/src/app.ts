@@ -18,10 +18,12 @@ import { routeRegistrar } from './http/route.js';
 import { securityMonitor } from './http/security-monitor.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
+import { collectorRoutes } from './routes/collectors.js';
 import { dpdRunRoutes } from './routes/dpd-runs.js';
 import { legalCaseRoutes } from './routes/legal-cases.js';
 import { loanRoutes } from './routes/loans.js';
 import { paymentRoutes } from './routes/payments.js';
+import { promiseRoutes } from './routes/promises.js';
 
 export interface AppDeps {
   db: Kysely<Database>;
@@ -98,6 +100,8 @@ export function createApp(deps: AppDeps): Express {
   auditRoutes(route, { db: deps.db });
   dpdRunRoutes(route, { db: deps.db, queues: deps.queues, chunkBorrowers: deps.dpdChunkBorrowers, now });
   legalCaseRoutes(route, { db: deps.db, pageMax: deps.loansPageMax });
+  promiseRoutes(route, { db: deps.db, now, pageMax: deps.loansPageMax });
+  collectorRoutes(route, { db: deps.db, bucketTable: deps.bucketTable, now });
   paymentRoutes(route, {
     db: deps.db,
     queues: deps.queues,

@@ -62,6 +62,19 @@ const running = startWorker({
     onRunFailed: (run) =>
       alerter.alert('dpd-run-failed', `DPD run ${run.id} for ${run.businessDate} failed`, { runId: run.id, error: run.error }),
   },
+  collections: {
+    cronEnabled: config.CRON_ENABLED,
+    remindersEnabled: config.REMINDERS_ENABLED,
+    scoringEnabled: config.SCORING_ENABLED,
+    reminderCron: config.REMINDER_CRON,
+    scoringCron: config.SCORING_CRON,
+    installmentDaysBefore: config.INSTALLMENT_REMINDER_DAYS_BEFORE,
+    webhookUrl: config.NOTIFY_WEBHOOK_URL,
+    webhookTimeoutMs: config.NOTIFY_WEBHOOK_TIMEOUT_MS,
+    retry: { maxAttempts: config.NOTIFY_MAX_ATTEMPTS, baseDelayMs: config.NOTIFY_RETRY_BASE_MS, maxDelayMs: 3_600_000 },
+    pollMs: config.NOTIFY_POLL_MS,
+    scoreWeights: config.SCORE_WEIGHTS,
+  },
 });
 
 onShutdownSignal(

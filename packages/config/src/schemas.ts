@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { DEFAULT_BUCKET_TABLE, bucketTableSchema, type BucketTable } from '@loanops/domain';
+import {
+  DEFAULT_BUCKET_TABLE,
+  DEFAULT_SCORE_WEIGHTS,
+  bucketTableSchema,
+  scoreWeightsSchema,
+  type BucketTable,
+  type ScoreWeights,
+} from '@loanops/domain';
 import { envFlag, envInt, envUrl } from './env.js';
 import { envCron, envTimeZone } from './schedule.js';
 
@@ -25,6 +32,37 @@ const bucketTable = z
     }
     return result.data;
   });
+
+const scoreWeights = z
+  .string()
+  .optional()
+  .transform((raw, ctx): ScoreWeights => {
+    if (raw === undefined) return DEFAULT_SCORE_WEIGHTS;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. {"efficiency":40,"ptpKept":25,"cure":20,"rollForward":15}' });
+      return z.NEVER;
+    }
+    const result = scoreWeightsSchema.safeParse(parsed);
+    if (!result.success) {
+      ctx.addIssue({
+        code: 'custom',
+        message: result.error.issues.map((issue) => [issue.path.join('.'), issue.message].filter(Boolean).join(' ')).join(', '),
+      });
+      return z.NEVER;
+    }
+    return result.data;
+  });
+
+const httpUrl = z.string().refine((value) => {
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be an http:// or https:// URL');
 
 /** What every process needs: where the record and the queues are, and how to log. */
 const shared = {
@@ -122,6 +160,22 @@ export const workerConfigSchema = z.object({
   DPD_CONCURRENCY: envInt(2, 1, 64),
   /** A loan at or past this DPD is escalated to the legal team. */
   ESCALATION_DPD: envInt(90, 1, 3_650),
+  /** When the day's reminders are put in the outbox (cron, IST); they go out from 08:00 IST. */
+  REMINDER_CRON: envCron('30 7 * * *'),
+  /** Installment reminders go out this many days before the due date. */
+  INSTALLMENT_REMINDER_DAYS_BEFORE: envInt(3, 1, 30),
+  /** Where the webhook channel POSTs notifications (JSON); without it reminders go to the log channel. */
+  NOTIFY_WEBHOOK_URL: httpUrl.optional(),
+  NOTIFY_WEBHOOK_TIMEOUT_MS: envInt(5_000, 100, 60_000),
+  /** Attempts before a notification is DEAD, and the first wait between them (doubling, at most an hour). */
+  NOTIFY_MAX_ATTEMPTS: envInt(5, 1, 50),
+  NOTIFY_RETRY_BASE_MS: envInt(30_000, 0, 3_600_000),
+  /** How often the outbox is checked for notifications to send (ms). */
+  NOTIFY_POLL_MS: envInt(15_000, 100, 3_600_000),
+  /** When the day's collector scores are computed (cron, IST), for the business date that just ended. */
+  SCORING_CRON: envCron('30 1 * * *'),
+  /** JSON weights of the collector score's four measures (README, "Collector scoring"). */
+  SCORE_WEIGHTS: scoreWeights,
 });
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 

@@ -25,6 +25,8 @@ export type BucketCause = 'ONBOARDING' | 'DPD_RUN' | 'PAYMENT' | 'REVERSAL';
 export type RunKind = 'DPD' | 'SCORING' | 'REMINDERS' | 'INTEGRITY';
 export type RunTrigger = 'SCHEDULE' | 'MANUAL';
 export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+export type NotificationStatus = 'PENDING' | 'SENT' | 'DEAD' | 'EXPIRED';
+export type PromiseStatus = 'OPEN' | 'KEPT' | 'BROKEN' | 'SUPERSEDED';
 
 export interface CollectorsTable {
   id: Generated<number>;
@@ -224,7 +226,7 @@ export interface PromisesTable {
   made_at: CreatedAt;
   amount_paise: Int8;
   promised_on: BusinessDate;
-  status: Generated<'OPEN' | 'KEPT' | 'BROKEN' | 'SUPERSEDED'>;
+  status: Generated<PromiseStatus>;
   superseded_by: number | null;
   paid_paise: number | null;
   resolved_on: BusinessDate | null;
@@ -242,13 +244,18 @@ export interface NotificationsTable {
   installment_id: number | null;
   legal_case_id: number | null;
   payload: ColumnType<unknown, string | undefined, string>;
-  status: Generated<'PENDING' | 'SENT' | 'DEAD'>;
+  status: Generated<NotificationStatus>;
   attempts: Generated<number>;
   max_attempts: Generated<number>;
   next_attempt_at: Timestamp;
   last_error: string | null;
   created_at: CreatedAt;
   sent_at: NullableTimestamp;
+  /** Borrower-facing: sent only within contact hours (migrations/0003-collections.ts). */
+  contact_hours: Generated<boolean>;
+  /** Not sent by then: EXPIRED. */
+  send_by: NullableTimestamp;
+  message: string | null;
 }
 
 export interface CollectorScoresTable {
@@ -270,6 +277,7 @@ export interface CollectorScoresTable {
   weights: Json;
   run_id: number | null;
   computed_at: CreatedAt;
+  loans_in_scope: Generated<number>;
 }
 
 export interface LoanEditsTable {

@@ -93,3 +93,13 @@ export {
   foldFieldName,
   isProtectedFieldName,
 } from './financial-guard.js';
+export {
+  DEFAULT_SCORE_WEIGHTS,
+  SCORE_WINDOW_DAYS,
+  scoreCollector,
+  scoreWeightsSchema,
+  scoreWindow,
+  type CollectorActivity,
+  type CollectorScore,
+  type ScoreWeights,
+} from './collector-score.js';

@@ -66,6 +66,32 @@ export const QUEUE_CATALOG = {
       removeOnFail: { age: 30 * 24 * 3600 },
     },
   },
+  reminders: {
+    jobs: {
+      /** Made by the job scheduler (REMINDER_CRON): judges promises past their date and puts the day's reminders in the outbox. */
+      'plan-reminders': z.strictObject({ businessDate: businessDate.optional() }),
+      /** Made by the delivery scheduler (NOTIFY_POLL_MS): sends what is due in the notifications outbox. */
+      'deliver-notifications': z.strictObject({}),
+    },
+    defaults: {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1_000 },
+      removeOnComplete: { age: 24 * 3600, count: 1_000 },
+      removeOnFail: { age: 14 * 24 * 3600 },
+    },
+  },
+  scoring: {
+    jobs: {
+      /** Scores every collector for a business date (default: the day that just ended, IST); a re-run replaces it. */
+      'compute-scores': z.strictObject({ businessDate: businessDate.optional() }),
+    },
+    defaults: {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 5_000 },
+      removeOnComplete: { age: 7 * 24 * 3600 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    },
+  },
 } as const satisfies Record<string, { jobs: Record<string, z.ZodType>; defaults: JobsOptions }>;
 
 export type QueueName = keyof typeof QUEUE_CATALOG;
@@ -89,6 +115,11 @@ export function paymentJobId(intakeId: string): string {
 export function editJobId(editId: string): string {
   return `edit-${editId}`;
 }
+
+/** The job schedulers of the reminders and scoring queues. */
+export const REMINDERS_SCHEDULER_ID = 'reminders-daily';
+export const DELIVERY_SCHEDULER_ID = 'notifications-delivery';
+export const SCORING_SCHEDULER_ID = 'scoring-daily';
 
 /** The job scheduler that makes the daily DPD run's jobs. */
 export const DPD_SCHEDULER_ID = 'dpd-daily';

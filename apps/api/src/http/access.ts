@@ -20,6 +20,12 @@ export const ROUTE_ROLES = {
   'GET /v1/admin/dpd-runs': ['admin'],
   'GET /v1/admin/dpd-runs/:runId': ['admin'],
   'GET /v1/legal-cases': ['admin', 'legal'],
+  'POST /v1/promises': ['admin', 'ops', 'collector'],
+  'GET /v1/promises': ['admin', 'ops', 'collector'],
+  'GET /v1/collectors': ['admin', 'ops'],
+  'POST /v1/collectors/:id/allocations': ['admin', 'ops'],
+  'GET /v1/collectors/scores': ['admin', 'ops'],
+  'GET /v1/collectors/:id/scores': ['admin', 'ops', 'collector'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type RouteKey = keyof typeof ROUTE_ROLES;

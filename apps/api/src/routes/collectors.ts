@@ -1,0 +1,93 @@
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { allocateLoans, collectorExists, collectorScoreHistory, listCollectors, scoreLeaderboard } from '@loanops/collections';
+import { NotFoundError, ValidationError, addDays, businessToday, isBusinessDate, type BucketTable } from '@loanops/domain';
+import type { Database } from '@loanops/db';
+import { LOAN_STATUSES } from '@loanops/loan-book';
+import { collectorScope, principalOf } from '../http/auth.js';
+import type { RouteRegistrar } from '../http/route.js';
+import { parseInput } from '../http/validate.js';
+
+const idParam = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9]\d{0,15}$/, 'must be a collector id (a positive whole number)')
+    .transform(Number),
+});
+const date = z.string().refine(isBusinessDate, 'must be a date written YYYY-MM-DD');
+const limit = (max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= max, `must be between 1 and ${max}`)
+    .default(fallback);
+
+/** A bulk allocation names its loans, or a filter (at least one criterion, so nothing is allocated by accident). */
+function allocationBody(bucketTable: BucketTable) {
+  const buckets = bucketTable.map((bucket) => bucket.name) as [string, ...string[]];
+  const byList = z.strictObject({
+    loanIds: z
+      .array(z.number().int('must be whole numbers').positive('must be loan ids'), { error: 'must be a list of loan ids' })
+      .min(1, 'must name at least one loan')
+      .max(10_000, 'at most 10000 loans at once (or use a filter)'),
+  });
+  const byFilter = z.strictObject({
+    filter: z
+      .strictObject({
+        bucket: z.enum(buckets, { error: `must be one of ${buckets.join(', ')}` }).optional(),
+        pinCodePrefix: z.string().regex(/^[1-9]\d{0,5}$/, 'must be the first 1–6 digits of a PIN code').optional(),
+        status: z.enum(LOAN_STATUSES, { error: `must be one of ${LOAN_STATUSES.join(', ')}` }).optional(),
+        currentCollectorId: z.number().int().positive().nullable().optional(),
+      })
+      .refine((filter) => Object.keys(filter).length > 0, 'must have at least one of bucket, pinCodePrefix, status, currentCollectorId'),
+  });
+  return { byList, byFilter };
+}
+
+/** Collectors: the list, bulk allocation of loans (ops, admin), the daily leaderboard and each one's history. */
+export function collectorRoutes(
+  route: RouteRegistrar,
+  deps: { db: Kysely<Database>; bucketTable: BucketTable; now: () => Date },
+): void {
+  const allocation = allocationBody(deps.bucketTable);
+  const leaderboardQuery = z.strictObject({ date: date.optional(), limit: limit(1_000, 100) });
+  const historyQuery = z.strictObject({ from: date.optional(), to: date.optional(), limit: limit(366, 30) });
+
+  route('GET /v1/collectors', async (_req, res) => {
+    res.json({ items: await listCollectors(deps.db) });
+  });
+
+  route('POST /v1/collectors/:id/allocations', async (req, res) => {
+    const { id } = parseInput(idParam, req.params);
+    const raw: unknown = req.body;
+    const byList = typeof raw === 'object' && raw !== null && 'loanIds' in raw;
+    const byFilter = typeof raw === 'object' && raw !== null && 'filter' in raw;
+    if (byList === byFilter) {
+      throw new ValidationError([{ path: '', message: 'must have either loanIds (a list of loan ids) or filter (bucket, pinCodePrefix, …)' }]);
+    }
+    const body = byList ? parseInput(allocation.byList, raw) : parseInput(allocation.byFilter, raw);
+    const principal = principalOf(req);
+    const result = await allocateLoans(deps.db, id, body, {
+      actor: { type: 'user', id: principal.sub, role: principal.role },
+      requestId: req.requestId,
+    });
+    req.log.info({ collectorId: id, allocated: result.allocated, byFilter: 'filter' in body }, 'loans allocated');
+    res.json(result);
+  });
+
+  route('GET /v1/collectors/scores', async (req, res) => {
+    const query = parseInput(leaderboardQuery, req.query);
+    // Scores are computed for a day once it has ended: yesterday (IST) by default.
+    const businessDate = query.date ?? addDays(businessToday(deps.now()), -1);
+    res.json({ businessDate, items: await scoreLeaderboard(deps.db, businessDate, query.limit) });
+  });
+
+  route('GET /v1/collectors/:id/scores', async (req, res) => {
+    const { id } = parseInput(idParam, req.params);
+    const query = parseInput(historyQuery, req.query);
+    const scope = collectorScope(principalOf(req));
+    if ((scope !== undefined && scope !== id) || !(await collectorExists(deps.db, id))) throw new NotFoundError('collector', id);
+    res.json({ collectorId: id, items: await collectorScoreHistory(deps.db, id, query) });
+  });
+}

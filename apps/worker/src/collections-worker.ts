@@ -1,0 +1,168 @@
+import type { Processor } from 'bullmq';
+import type { Kysely } from 'kysely';
+import { DEFAULT_RETRY_POLICY, logChannel, webhookChannel, type RetryPolicy } from '@loanops/collections';
+import { BUSINESS_ZONE, DEFAULT_SCORE_WEIGHTS, type BucketTable, type ScoreWeights } from '@loanops/domain';
+import type { Database } from '@loanops/db';
+import {
+  DELIVERY_SCHEDULER_ID,
+  REMINDERS_SCHEDULER_ID,
+  SCORING_SCHEDULER_ID,
+  type QueueName,
+  type Queues,
+} from '@loanops/queues';
+import { coerceError, type Logger } from '@loanops/runtime';
+import { registerSchedule, type ScheduleSettings } from './collections-schedule.js';
+import { remindersProcessor } from './processors/reminders.js';
+import { scoringProcessor } from './processors/scoring.js';
+
+/** Reminders, the notifications outbox and collector scoring, as configured (REMINDER_*, NOTIFY_*, SCORING_*, SCORE_WEIGHTS). */
+export interface CollectionsWorkerSettings {
+  /** CRON_ENABLED: false removes the daily reminder and scoring schedules (the outbox is still delivered). */
+  cronEnabled: boolean;
+  remindersEnabled: boolean;
+  scoringEnabled: boolean;
+  reminderCron: string;
+  scoringCron: string;
+  installmentDaysBefore: number;
+  webhookUrl?: string | undefined;
+  webhookTimeoutMs: number;
+  retry: RetryPolicy;
+  /** How often the outbox is delivered (ms). */
+  pollMs: number;
+  scoreWeights: ScoreWeights;
+  now?: () => Date;
+}
+
+/** What a worker given no collections settings uses: the configured defaults, with no schedules. */
+export const COLLECTIONS_DEFAULTS: CollectionsWorkerSettings = {
+  cronEnabled: false,
+  remindersEnabled: true,
+  scoringEnabled: true,
+  reminderCron: '30 7 * * *',
+  scoringCron: '30 1 * * *',
+  installmentDaysBefore: 3,
+  webhookTimeoutMs: 5_000,
+  retry: DEFAULT_RETRY_POLICY,
+  pollMs: 15_000,
+  scoreWeights: DEFAULT_SCORE_WEIGHTS,
+};
+
+interface CollectionsWorkerDeps {
+  db: Kysely<Database>;
+  producers: Queues;
+  logger: Logger;
+  bucketTable: BucketTable;
+  workerName: string;
+  queues: readonly QueueName[];
+  settings: CollectionsWorkerSettings;
+}
+
+const REGISTER_RETRY_MS = 5_000;
+
+/**
+ * The reminders and scoring queues' processors and, for the queues this process serves, their
+ * job schedulers: the daily plan of reminders and the daily scores (in IST, only with CRON_ENABLED
+ * and their flag), and the outbox delivery every NOTIFY_POLL_MS.
+ */
+export function collectionsWorkerParts(deps: CollectionsWorkerDeps) {
+  const { settings } = deps;
+  const now = settings.now ?? (() => new Date());
+  const processors = {
+    reminders: remindersProcessor({
+      db: deps.db,
+      logger: deps.logger,
+      workerName: deps.workerName,
+      enabled: settings.remindersEnabled,
+      installmentDaysBefore: settings.installmentDaysBefore,
+      channels: { log: logChannel(deps.logger), webhook: webhookChannel(settings.webhookUrl, settings.webhookTimeoutMs) },
+      reminderChannel: settings.webhookUrl ? 'webhook' : 'log',
+      retry: settings.retry,
+      now,
+    }) as Processor,
+    scoring: scoringProcessor({
+      db: deps.db,
+      logger: deps.logger,
+      workerName: deps.workerName,
+      enabled: settings.scoringEnabled,
+      weights: settings.scoreWeights,
+      bucketNames: deps.bucketTable.map((bucket) => bucket.name),
+      now,
+    }) as Processor,
+  };
+
+  function schedules(): { queue: QueueName; schedule: ScheduleSettings }[] {
+    const wanted: { queue: QueueName; schedule: ScheduleSettings }[] = [];
+    if (deps.queues.includes('reminders')) {
+      wanted.push(
+        {
+          queue: 'reminders',
+          schedule: {
+            id: REMINDERS_SCHEDULER_ID,
+            jobName: 'plan-reminders',
+            enabled: settings.cronEnabled && settings.remindersEnabled,
+            repeat: { pattern: settings.reminderCron, tz: BUSINESS_ZONE },
+          },
+        },
+        {
+          queue: 'reminders',
+          schedule: { id: DELIVERY_SCHEDULER_ID, jobName: 'deliver-notifications', enabled: true, repeat: { every: settings.pollMs } },
+        },
+      );
+    }
+    if (deps.queues.includes('scoring')) {
+      wanted.push({
+        queue: 'scoring',
+        schedule: {
+          id: SCORING_SCHEDULER_ID,
+          jobName: 'compute-scores',
+          enabled: settings.cronEnabled && settings.scoringEnabled,
+          repeat: { pattern: settings.scoringCron, tz: BUSINESS_ZONE },
+        },
+      });
+    }
+    return wanted;
+  }
+
+  /** Registers (or removes) the schedules, retrying until Redis takes them; `ready` settles when all are in place. */
+  function start(): { ready: Promise<void>; stop(): Promise<void> } {
+    let stopped = false;
+    const timers = new Set<NodeJS.Timeout>();
+    const settles: (() => void)[] = [];
+    const registrations = schedules().map(
+      ({ queue, schedule }) =>
+        new Promise<void>((resolve) => {
+          settles.push(resolve);
+          const attempt = () => {
+            if (stopped) return;
+            registerSchedule(deps.producers.get(queue), schedule).then(
+              (outcome) => {
+                deps.logger.info({ scheduler: schedule.id, outcome, repeat: schedule.repeat }, 'schedule');
+                resolve();
+              },
+              (error: unknown) => {
+                if (stopped) return;
+                deps.logger.error({ scheduler: schedule.id, err: coerceError(error) }, 'a schedule could not be registered; retrying');
+                const timer = setTimeout(() => {
+                  timers.delete(timer);
+                  attempt();
+                }, REGISTER_RETRY_MS);
+                timer.unref();
+                timers.add(timer);
+              },
+            );
+          };
+          attempt();
+        }),
+    );
+    return {
+      ready: Promise.all(registrations).then(() => undefined),
+      async stop() {
+        stopped = true;
+        for (const timer of timers) clearTimeout(timer);
+        for (const settle of settles) settle();
+      },
+    };
+  }
+
+  return { processors, start };
+}
