@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely';
 import * as coreSchema from './0001-core-schema.js';
 import * as dpd from './0002-dpd.js';
+import * as reports from './0005-reports.js';
 
 /** Every migration, in order. A new file is added here as well as in this folder. */
 export const migrations: Record<string, Migration> = {
   '0001-core-schema': coreSchema,
   '0002-dpd': dpd,
+  '0005-reports': reports,
 };

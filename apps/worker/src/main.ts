@@ -62,6 +62,16 @@ const running = startWorker({
     onRunFailed: (run) =>
       alerter.alert('dpd-run-failed', `DPD run ${run.id} for ${run.businessDate} failed`, { runId: run.id, error: run.error }),
   },
+  maintenance: {
+    cronEnabled: config.CRON_ENABLED,
+    integrityCron: config.INTEGRITY_CRON,
+    integrityTimezone: config.INTEGRITY_TIMEZONE,
+    onFindings: (run) =>
+      alerter.alert('integrity-findings', `integrity check ${run.id} found ${run.findingsTotal} wrong rows`, {
+        runId: run.id,
+        checks: run.checks,
+      }),
+  },
 });
 
 onShutdownSignal(

@@ -12,6 +12,7 @@ import { editsProcessor } from './processors/edits.js';
 import { paymentsProcessor } from './processors/payments.js';
 import { startSweeper } from './sweeper.js';
 import { dpdWorkerParts, type DpdWorkerSettings } from './dpd-worker.js';
+import { maintenanceWorkerParts, type MaintenanceSettings } from './maintenance-worker.js';
 
 export interface WorkerDeps {
   db: Kysely<Database>;
@@ -32,6 +33,8 @@ export interface WorkerDeps {
   auditSealIntervalMs?: number;
   /** The daily DPD run and escalation (DPD_*, ESCALATION_*, CRON_ENABLED). */
   dpd: DpdWorkerSettings;
+  /** The weekly integrity check (maintenance queue); the cron is off when absent. */
+  maintenance?: MaintenanceSettings;
 }
 
 export interface RunningWorker {
@@ -69,6 +72,15 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     queues: deps.queues,
     settings: deps.dpd,
   });
+  const maintenance = maintenanceWorkerParts({
+    db: deps.db,
+    producers,
+    logger: deps.logger,
+    bucketTable: deps.bucketTable,
+    workerName: deps.name,
+    queues: deps.queues,
+    settings: deps.maintenance ?? { cronEnabled: false, integrityCron: '0 6 * * 5', integrityTimezone: 'Asia/Kolkata' },
+  });
   const processors: Record<QueueName, Processor> = {
     payments: paymentsProcessor({
       db: deps.db,
@@ -80,6 +92,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     }) as Processor,
     edits: editsProcessor({ db: deps.db, logger: deps.logger, workerName: deps.name }) as Processor,
     ...dpd.processors,
+    maintenance: maintenance.processor,
   };
   const workers = deps.queues.map((queue) => {
     const worker = new Worker(queue, processors[queue], {
@@ -136,12 +149,14 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     : [];
   const sealer = deps.auditSealIntervalMs ? startAuditSealer(deps.db, deps.logger, deps.auditSealIntervalMs) : null;
   const dpdRuntime = dpd.start();
+  const maintenanceRuntime = maintenance.start();
   deps.logger.info({ queues: deps.queues, concurrency: deps.concurrency }, 'worker started');
   return {
     workers,
-    ready: dpdRuntime.ready,
+    ready: Promise.all([dpdRuntime.ready, maintenanceRuntime.ready]).then(() => undefined),
     async close() {
       await dpdRuntime.stop();
+      await maintenanceRuntime.stop();
       await Promise.all(sweepers.map((sweeper) => sweeper.stop()));
       await sealer?.stop();
       await Promise.all(workers.map((worker) => worker.close()));

@@ -122,6 +122,9 @@ export const workerConfigSchema = z.object({
   DPD_CONCURRENCY: envInt(2, 1, 64),
   /** A loan at or past this DPD is escalated to the legal team. */
   ESCALATION_DPD: envInt(90, 1, 3_650),
+  /** When the weekly data-integrity check runs (cron, read in INTEGRITY_TIMEZONE): Fridays 06:00 IST. */
+  INTEGRITY_CRON: envCron('0 6 * * 5'),
+  INTEGRITY_TIMEZONE: envTimeZone('Asia/Kolkata'),
 });
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 

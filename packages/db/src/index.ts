@@ -33,6 +33,7 @@ export type {
   NewLoan,
   PaymentMode,
   PaymentStatus,
+  ReconciliationOutcome,
   Role,
   RunKind,
   RunStatus,

@@ -1,5 +1,6 @@
 export {
   DPD_SCHEDULER_ID,
+  INTEGRITY_SCHEDULER_ID,
   QUEUE_CATALOG,
   QUEUE_NAMES,
   dpdChunkJobId,
