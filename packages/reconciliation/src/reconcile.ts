@@ -105,7 +105,7 @@ export async function importStatement(db: Kysely<Database>, text: string, option
       INSERT INTO reconciliation_items
         (statement_id, outcome, utr, line_id, row_no, payment_id, loan_id, bank_value_date, bank_amount_paise,
          posted_value_date, posted_amount_paise, note)
-      SELECT ${statementId}, CASE
+      SELECT ${statementId}::bigint, CASE
                WHEN p.id IS NULL OR p.status <> 'POSTED' THEN 'IN_BANK_NOT_POSTED'
                WHEN p.amount_paise = l.amount_paise THEN 'MATCHED'
                ELSE 'AMOUNT_MISMATCH' END,
@@ -122,7 +122,7 @@ export async function importStatement(db: Kysely<Database>, text: string, option
       FROM bank_statement_lines l LEFT JOIN payments p ON p.utr = l.utr
       WHERE l.statement_id = ${statementId}
       UNION ALL
-      SELECT ${statementId}, 'POSTED_NOT_IN_BANK', p.utr, NULL, NULL, p.id, p.loan_id, NULL, NULL, p.value_date, p.amount_paise,
+      SELECT ${statementId}::bigint, 'POSTED_NOT_IN_BANK', p.utr, NULL::bigint, NULL::integer, p.id, p.loan_id, NULL, NULL, p.value_date, p.amount_paise,
              format('%s payment', p.mode)
       FROM payments p
       WHERE p.status = 'POSTED' AND p.value_date BETWEEN ${from}::date AND ${to}::date
