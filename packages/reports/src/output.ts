@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import ExcelJS from 'exceljs';
 
 /**
@@ -56,7 +57,7 @@ function cellsOf(row: object, columns: readonly ReportColumn[]): Cell[] {
   return columns.map((column) => cellOf(row, column.key));
 }
 
-/** Writes the rows in the format and ends the stream. */
+/** Writes the rows in the format, ends the stream and settles once it has been flushed. */
 export async function writeReport(
   rows: AsyncIterable<object>,
   columns: readonly ReportColumn[],
@@ -69,6 +70,7 @@ export async function writeReport(
       await write(out, csvLine(columns.map((column) => column.key)));
       for await (const row of rows) await write(out, csvLine(cellsOf(row, columns)));
       out.end();
+      await finished(out);
       return;
     }
     case 'json': {
@@ -82,6 +84,7 @@ export async function writeReport(
       }
       await write(out, first ? ']\n' : '\n]\n');
       out.end();
+      await finished(out);
       return;
     }
     case 'xlsx': {
@@ -113,6 +116,7 @@ export async function writeReport(
       }
       sheet.commit();
       await workbook.commit();
+      await finished(out);
       return;
     }
   }
