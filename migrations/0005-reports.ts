@@ -83,11 +83,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       )
     );
     CREATE INDEX reconciliation_items_statement ON reconciliation_items (statement_id, outcome, id);
+
+    -- Payments posted within a statement's period, and collections by value date.
+    CREATE INDEX payments_posted_value_date ON payments (value_date) WHERE status = 'POSTED';
   `.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
+    DROP INDEX payments_posted_value_date;
     DROP TABLE reconciliation_items;
     DROP TABLE bank_statement_lines;
     DROP TABLE bank_statements;
