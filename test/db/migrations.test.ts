@@ -7,12 +7,16 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 const TABLES = [
   'audit_chain',
   'audit_log',
+  'bank_statement_lines',
+  'bank_statements',
   'borrowers',
   'bucket_history',
   'collector_scores',
   'collectors',
   'dpd_run_chunks',
   'installments',
+  'integrity_findings',
+  'integrity_runs',
   'job_runs',
   'legal_cases',
   'loan_charges',
@@ -24,6 +28,7 @@ const TABLES = [
   'payments',
   'promises',
   'queue_controls',
+  'reconciliation_items',
   'users',
 ];
 
@@ -45,12 +50,12 @@ describe('migrations', () => {
 
   it('go up from an empty database, down to empty, and up again', async () => {
     expect(await tables(database)).toEqual([]);
-    expect(await migrateToLatest(database.db)).toEqual(['applied 0001-core-schema', 'applied 0002-dpd', 'applied 0003-collections']);
+    expect(await migrateToLatest(database.db)).toEqual(['applied 0001-core-schema', 'applied 0002-dpd', 'applied 0003-collections', 'applied 0005-reports']);
     expect(await tables(database)).toEqual(TABLES);
     expect(await isSchemaCurrent(database.db)).toBe(true);
     expect(await migrateToLatest(database.db)).toEqual([]);
 
-    expect(await migrateDownToEmpty(database.db)).toEqual(['reverted 0003-collections', 'reverted 0002-dpd', 'reverted 0001-core-schema']);
+    expect(await migrateDownToEmpty(database.db)).toEqual(['reverted 0005-reports', 'reverted 0003-collections', 'reverted 0002-dpd', 'reverted 0001-core-schema']);
     expect(await tables(database)).toEqual([]);
     expect(await isSchemaCurrent(database.db)).toBe(false);
 

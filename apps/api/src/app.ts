@@ -24,6 +24,9 @@ import { legalCaseRoutes } from './routes/legal-cases.js';
 import { loanRoutes } from './routes/loans.js';
 import { paymentRoutes } from './routes/payments.js';
 import { promiseRoutes } from './routes/promises.js';
+import { integrityRunRoutes } from './routes/integrity-runs.js';
+import { reconciliationRoutes } from './routes/reconciliations.js';
+import { reportRoutes } from './routes/reports.js';
 
 export interface AppDeps {
   db: Kysely<Database>;
@@ -112,6 +115,9 @@ export function createApp(deps: AppDeps): Express {
     intakeBatchWaitMs: deps.intakeBatch?.waitMs ?? 1,
     logger: deps.logger,
   });
+  reportRoutes(route, { db: deps.db, bucketTable: deps.bucketTable, now });
+  integrityRunRoutes(route, { db: deps.db });
+  reconciliationRoutes(route, { db: deps.db });
   app.use('/v1', v1);
 
   app.use(notFound);

@@ -75,6 +75,16 @@ const running = startWorker({
     pollMs: config.NOTIFY_POLL_MS,
     scoreWeights: config.SCORE_WEIGHTS,
   },
+  maintenance: {
+    cronEnabled: config.CRON_ENABLED,
+    integrityCron: config.INTEGRITY_CRON,
+    integrityTimezone: config.INTEGRITY_TIMEZONE,
+    onFindings: (run) =>
+      alerter.alert('integrity-findings', `integrity check ${run.id} found ${run.findingsTotal} wrong rows`, {
+        runId: run.id,
+        checks: run.checks,
+      }),
+  },
 });
 
 onShutdownSignal(

@@ -13,6 +13,7 @@ import { paymentsProcessor } from './processors/payments.js';
 import { startSweeper } from './sweeper.js';
 import { dpdWorkerParts, type DpdWorkerSettings } from './dpd-worker.js';
 import { COLLECTIONS_DEFAULTS, collectionsWorkerParts, type CollectionsWorkerSettings } from './collections-worker.js';
+import { maintenanceWorkerParts, type MaintenanceSettings } from './maintenance-worker.js';
 
 export interface WorkerDeps {
   db: Kysely<Database>;
@@ -35,6 +36,8 @@ export interface WorkerDeps {
   dpd: DpdWorkerSettings;
   /** Reminders, the notifications outbox and scoring; without it, the defaults and no schedules. */
   collections?: CollectionsWorkerSettings;
+  /** The weekly integrity check (maintenance queue); the cron is off when absent. */
+  maintenance?: MaintenanceSettings;
 }
 
 export interface RunningWorker {
@@ -72,14 +75,18 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     queues: deps.queues,
     settings: deps.dpd,
   });
-  const collections = collectionsWorkerParts({
+  const common = {
     db: deps.db,
     producers,
     logger: deps.logger,
     bucketTable: deps.bucketTable,
     workerName: deps.name,
     queues: deps.queues,
-    settings: deps.collections ?? COLLECTIONS_DEFAULTS,
+  };
+  const collections = collectionsWorkerParts({ ...common, settings: deps.collections ?? COLLECTIONS_DEFAULTS });
+  const maintenance = maintenanceWorkerParts({
+    ...common,
+    settings: deps.maintenance ?? { cronEnabled: false, integrityCron: '0 6 * * 5', integrityTimezone: 'Asia/Kolkata' },
   });
   const processors: Record<QueueName, Processor> = {
     payments: paymentsProcessor({
@@ -93,6 +100,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     edits: editsProcessor({ db: deps.db, logger: deps.logger, workerName: deps.name }) as Processor,
     ...dpd.processors,
     ...collections.processors,
+    maintenance: maintenance.processor,
   };
   const workers = deps.queues.map((queue) => {
     const worker = new Worker(queue, processors[queue], {
@@ -150,13 +158,15 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
   const sealer = deps.auditSealIntervalMs ? startAuditSealer(deps.db, deps.logger, deps.auditSealIntervalMs) : null;
   const dpdRuntime = dpd.start();
   const collectionsRuntime = collections.start();
+  const maintenanceRuntime = maintenance.start();
   deps.logger.info({ queues: deps.queues, concurrency: deps.concurrency }, 'worker started');
   return {
     workers,
-    ready: Promise.all([dpdRuntime.ready, collectionsRuntime.ready]).then(() => undefined),
+    ready: Promise.all([dpdRuntime.ready, collectionsRuntime.ready, maintenanceRuntime.ready]).then(() => undefined),
     async close() {
       await dpdRuntime.stop();
       await collectionsRuntime.stop();
+      await maintenanceRuntime.stop();
       await Promise.all(sweepers.map((sweeper) => sweeper.stop()));
       await sealer?.stop();
       await Promise.all(workers.map((worker) => worker.close()));

@@ -176,6 +176,9 @@ export const workerConfigSchema = z.object({
   SCORING_CRON: envCron('30 1 * * *'),
   /** JSON weights of the collector score's four measures (README, "Collector scoring"). */
   SCORE_WEIGHTS: scoreWeights,
+  /** When the weekly data-integrity check runs (cron, read in INTEGRITY_TIMEZONE): Fridays 06:00 IST. */
+  INTEGRITY_CRON: envCron('0 6 * * 5'),
+  INTEGRITY_TIMEZONE: envTimeZone('Asia/Kolkata'),
 });
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 

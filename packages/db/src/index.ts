@@ -35,6 +35,7 @@ export type {
   PaymentMode,
   PromiseStatus,
   PaymentStatus,
+  ReconciliationOutcome,
   Role,
   RunKind,
   RunStatus,

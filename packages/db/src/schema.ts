@@ -325,6 +325,75 @@ export interface AuditChainTable {
   sealed_at: CreatedAt;
 }
 
+/** A run of the data-integrity check (migrations/0005-reports.ts). */
+export interface IntegrityRunsTable {
+  id: Id;
+  trigger: RunTrigger;
+  triggered_by: string;
+  started_at: Timestamp;
+  finished_at: Timestamp;
+  status: 'CLEAN' | 'FINDINGS';
+  findings_total: number;
+  checks: Json;
+}
+
+export interface IntegrityFindingsTable {
+  id: Id;
+  run_id: number;
+  check_name: string;
+  table_name: string;
+  row_id: string;
+  expected: string | null;
+  actual: string | null;
+  message: string;
+}
+
+export interface BankStatementsTable {
+  id: Id;
+  file_name: string | null;
+  layout: string;
+  from_date: BusinessDate;
+  to_date: BusinessDate;
+  lines: number;
+  matched: number;
+  amount_mismatch: number;
+  in_bank_not_posted: number;
+  posted_not_in_bank: number;
+  bank_total_paise: Int8;
+  posted_total_paise: Int8;
+  imported_by: string;
+  request_id: string | null;
+  imported_at: CreatedAt;
+}
+
+export interface BankStatementLinesTable {
+  id: Id;
+  statement_id: number;
+  row_no: number;
+  value_date: BusinessDate;
+  utr: string;
+  amount_paise: Int8;
+  narration: string | null;
+}
+
+export type ReconciliationOutcome = 'MATCHED' | 'AMOUNT_MISMATCH' | 'IN_BANK_NOT_POSTED' | 'POSTED_NOT_IN_BANK';
+
+export interface ReconciliationItemsTable {
+  id: Id;
+  statement_id: number;
+  outcome: ReconciliationOutcome;
+  utr: string;
+  line_id: number | null;
+  row_no: number | null;
+  payment_id: number | null;
+  loan_id: number | null;
+  bank_value_date: BusinessDate | null;
+  bank_amount_paise: number | null;
+  posted_value_date: BusinessDate | null;
+  posted_amount_paise: number | null;
+  note: string | null;
+}
+
 export interface Database {
   collectors: CollectorsTable;
   users: UsersTable;
@@ -346,6 +415,11 @@ export interface Database {
   queue_controls: QueueControlsTable;
   audit_log: AuditLogTable;
   audit_chain: AuditChainTable;
+  integrity_runs: IntegrityRunsTable;
+  integrity_findings: IntegrityFindingsTable;
+  bank_statements: BankStatementsTable;
+  bank_statement_lines: BankStatementLinesTable;
+  reconciliation_items: ReconciliationItemsTable;
 }
 
 export type Loan = Selectable<LoansTable>;

@@ -8,7 +8,8 @@ export type AlertKind =
   | 'database-connection-lost'
   | 'database-connection-restored'
   | 'unauthorized-burst'
-  | 'financial-guard-triggered';
+  | 'financial-guard-triggered'
+  | 'integrity-findings';
 
 export interface AlertSink {
   send(alert: { kind: AlertKind; message: string; details: Record<string, unknown>; suppressed: number }): Promise<void>;

@@ -92,6 +92,18 @@ export const QUEUE_CATALOG = {
       removeOnFail: { age: 30 * 24 * 3600 },
     },
   },
+  maintenance: {
+    jobs: {
+      /** Made by the weekly job scheduler (INTEGRITY_CRON): runs every data-integrity check. */
+      'integrity-check': z.strictObject({}),
+    },
+    defaults: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 30_000 },
+      removeOnComplete: { age: 30 * 24 * 3600 },
+      removeOnFail: { age: 90 * 24 * 3600 },
+    },
+  },
 } as const satisfies Record<string, { jobs: Record<string, z.ZodType>; defaults: JobsOptions }>;
 
 export type QueueName = keyof typeof QUEUE_CATALOG;
@@ -137,3 +149,6 @@ export function dpdChunkJobId(runId: number, chunkNo: number): string {
 export function escalationJobId(runId: number): string {
   return `escalate-run-${runId}`;
 }
+
+/** The job scheduler that makes the weekly integrity check's jobs. */
+export const INTEGRITY_SCHEDULER_ID = 'integrity-weekly';

@@ -26,6 +26,17 @@ export const ROUTE_ROLES = {
   'POST /v1/collectors/:id/allocations': ['admin', 'ops'],
   'GET /v1/collectors/scores': ['admin', 'ops'],
   'GET /v1/collectors/:id/scores': ['admin', 'ops', 'collector'],
+  'GET /v1/reports/portfolio-buckets': ['admin', 'ops', 'finance'],
+  'GET /v1/reports/roll-rates': ['admin', 'ops', 'finance'],
+  'GET /v1/reports/collection-efficiency': ['admin', 'ops', 'finance'],
+  'GET /v1/reports/dpd-runs': ['admin', 'ops', 'finance'],
+  'GET /v1/reports/legal-pipeline': ['admin', 'ops', 'finance'],
+  'GET /v1/admin/integrity-runs': ['admin'],
+  'GET /v1/admin/integrity-runs/:runId': ['admin'],
+  'POST /v1/reconciliations': ['admin', 'finance'],
+  'GET /v1/reconciliations': ['admin', 'finance'],
+  'GET /v1/reconciliations/:statementId': ['admin', 'finance'],
+  'GET /v1/reconciliations/:statementId/items': ['admin', 'finance'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type RouteKey = keyof typeof ROUTE_ROLES;
