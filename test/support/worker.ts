@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { pino } from 'pino';
 import { parseEnv, workerConfigSchema } from '@loanops/config';
 import { DEFAULT_BUCKET_TABLE } from '@loanops/domain';
+import type { Alerter, Metrics } from '@loanops/observability';
 import type { QueueName } from '@loanops/queues';
 import { createRedis } from '@loanops/runtime';
 import type { DpdWorkerSettings } from '../../apps/worker/src/dpd-worker.js';
@@ -19,6 +20,8 @@ export function startTestWorker(
     sweep?: { olderThanMs: number; intervalMs: number };
     /** On top of the configured defaults; the cron is off unless a test turns it on. */
     dpd?: Partial<DpdWorkerSettings>;
+    alerter?: Alerter;
+    metrics?: Metrics;
   } = {},
 ): RunningWorker & { closeAll(): Promise<void> } {
   const redis = createRedis(redisUrl);
@@ -33,6 +36,8 @@ export function startTestWorker(
     name: 'test-worker',
     ...(options.sweep ? { sweep: options.sweep } : {}),
     dpd: { ...defaultDpdSettings(), cronEnabled: false, ...options.dpd },
+    ...(options.alerter ? { alerter: options.alerter } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   return {
     ...running,
