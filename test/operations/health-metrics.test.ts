@@ -79,6 +79,20 @@ describe('/healthz and /readyz', () => {
     }
   });
 
+  it('answers 503 SHUTTING_DOWN once a shutdown began, so balancers stop sending', async () => {
+    let shuttingDown = false;
+    const api = await startTestApi(database, redis.queues, { shuttingDown: () => shuttingDown });
+    try {
+      expect((await api.request('GET', '/readyz', { role: null })).status).toBe(200);
+      shuttingDown = true;
+      const draining = await api.request('GET', '/readyz', { role: null });
+      expect(draining).toMatchObject({ status: 503, body: { error: { code: 'SHUTTING_DOWN' } } });
+      expect((await api.request('GET', '/healthz', { role: null })).status).toBe(200);
+    } finally {
+      await api.close();
+    }
+  });
+
   it('answers 503 naming Postgres when it does not answer within the timeout', async () => {
     // A pool pointed at a port nothing listens on stands for a Postgres that went away.
     const { createDb } = await import('@loanops/db');
