@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { pino } from 'pino';
 import { parseEnv, workerConfigSchema } from '@loanops/config';
 import { DEFAULT_BUCKET_TABLE } from '@loanops/domain';
+import type { Alerter, Metrics } from '@loanops/observability';
 import type { QueueName } from '@loanops/queues';
 import { createRedis } from '@loanops/runtime';
 import { COLLECTIONS_DEFAULTS, type CollectionsWorkerSettings } from '../../apps/worker/src/collections-worker.js';
@@ -22,6 +23,8 @@ export function startTestWorker(
     dpd?: Partial<DpdWorkerSettings>;
     /** Reminders, outbox and scoring: on top of the defaults (no schedules unless cronEnabled). */
     collections?: Partial<CollectionsWorkerSettings>;
+    alerter?: Alerter;
+    metrics?: Metrics;
   } = {},
 ): RunningWorker & { closeAll(): Promise<void> } {
   const redis = createRedis(redisUrl);
@@ -37,6 +40,8 @@ export function startTestWorker(
     ...(options.sweep ? { sweep: options.sweep } : {}),
     dpd: { ...defaultDpdSettings(), cronEnabled: false, ...options.dpd },
     collections: { ...COLLECTIONS_DEFAULTS, ...options.collections },
+    ...(options.alerter ? { alerter: options.alerter } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   return {
     ...running,

@@ -12,6 +12,7 @@ import { authenticate } from './http/auth.js';
 import { errorHandler, notFound } from './http/errors.js';
 import './http/express-types.js';
 import { financialGuard } from './http/financial-guard.js';
+import { httpMetrics, operationsRoutes } from './http/operations.js';
 import { rateLimits } from './http/rate-limit.js';
 import { requestLog } from './http/request-log.js';
 import { routeRegistrar } from './http/route.js';
@@ -27,6 +28,7 @@ import { promiseRoutes } from './routes/promises.js';
 import { integrityRunRoutes } from './routes/integrity-runs.js';
 import { reconciliationRoutes } from './routes/reconciliations.js';
 import { reportRoutes } from './routes/reports.js';
+import { apiDocsRoutes } from './openapi/docs-routes.js';
 
 export interface AppDeps {
   db: Kysely<Database>;
@@ -50,9 +52,16 @@ export interface AppDeps {
   /** Borrowers per chunk of a DPD run started by hand (DPD_CHUNK_BORROWERS). */
   dpdChunkBorrowers: number;
   now?: () => Date;
+  /** /metrics answers only to `Authorization: Bearer <METRICS_TOKEN>` when set. */
+  metricsToken?: string;
+  /** True once the process is shutting down (/readyz then answers 503). */
+  shuttingDown?: () => boolean;
 }
 
-export function createApp(deps: AppDeps): Express {
+/** The Express app, and `drain` to store what the intake batcher holds (for graceful shutdown). */
+export type LoanOpsApp = Express & { drain(): Promise<void> };
+
+export function createApp(deps: AppDeps): LoanOpsApp {
   const now = deps.now ?? (() => new Date());
   const app = express();
   app.disable('x-powered-by');
@@ -60,6 +69,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
 
   app.use(requestLog(deps.logger));
+  app.use(httpMetrics(deps.metrics));
   app.use(securityMonitor({ metrics: deps.metrics, alerter: deps.alerter, burstPerMinute: deps.unauthorizedBurstPerMinute }));
   app.use(helmet());
   app.use((req, res, next) => {
@@ -77,6 +87,15 @@ export function createApp(deps: AppDeps): Express {
     }
     next();
   });
+  operationsRoutes(app, {
+    db: deps.db,
+    redis: deps.redis,
+    queues: deps.queues,
+    metrics: deps.metrics,
+    metricsToken: deps.metricsToken,
+    shuttingDown: deps.shuttingDown ?? (() => false),
+  });
+  apiDocsRoutes(app, { bucketTable: deps.bucketTable, pageMax: deps.loansPageMax });
   const limits = rateLimits({ redis: deps.redis, metrics: deps.metrics, ...deps.rateLimits });
   app.use(limits.anonymous);
   app.use(express.json({ limit: deps.bodyLimit, strict: true }));
@@ -105,7 +124,7 @@ export function createApp(deps: AppDeps): Express {
   legalCaseRoutes(route, { db: deps.db, pageMax: deps.loansPageMax });
   promiseRoutes(route, { db: deps.db, now, pageMax: deps.loansPageMax });
   collectorRoutes(route, { db: deps.db, bucketTable: deps.bucketTable, now });
-  paymentRoutes(route, {
+  const payments = paymentRoutes(route, {
     db: deps.db,
     queues: deps.queues,
     bucketTable: deps.bucketTable,
@@ -114,6 +133,7 @@ export function createApp(deps: AppDeps): Express {
     intakeBatchMax: deps.intakeBatch?.max ?? 64,
     intakeBatchWaitMs: deps.intakeBatch?.waitMs ?? 1,
     logger: deps.logger,
+    metrics: deps.metrics,
   });
   reportRoutes(route, { db: deps.db, bucketTable: deps.bucketTable, now });
   integrityRunRoutes(route, { db: deps.db });
@@ -123,5 +143,5 @@ export function createApp(deps: AppDeps): Express {
   app.use(notFound);
   app.use(limits.failed);
   app.use(errorHandler);
-  return app;
+  return Object.assign(app, { drain: () => payments.drain() });
 }

@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
 import { apiConfigSchema, loadConfigOrExit } from '@loanops/config';
 import { createDb, isSchemaCurrent, postgresProblem } from '@loanops/db';
-import { createAlerter, createMetrics, logSink, webhookSink } from '@loanops/observability';
+import { createAlerter, createMetrics, logSink, startConnectionProbe, webhookSink } from '@loanops/observability';
 import { createQueues } from '@loanops/queues';
-import { createLogger, createRedis, onShutdownSignal, redisProblem } from '@loanops/runtime';
+import { sql } from 'kysely';
+import { closeServerGracefully, createLogger, createRedis, onShutdownSignal, redisProblem } from '@loanops/runtime';
 import { createApp } from './app.js';
 
 const config = loadConfigOrExit(apiConfigSchema);
@@ -37,8 +38,11 @@ const alerter = createAlerter({
   logger,
   throttleMs: config.ALERT_THROTTLE_MS,
 });
+let shuttingDown = false;
 const app = createApp({
   db,
+  metricsToken: config.METRICS_TOKEN,
+  shuttingDown: () => shuttingDown,
   queues,
   redis,
   metrics,
@@ -74,21 +78,32 @@ server.on('error', (error: NodeJS.ErrnoException) => {
   process.exit(69);
 });
 
+// One alert when Postgres stops answering, one when it is back.
+const probe = startConnectionProbe({
+  dependency: 'postgres',
+  check: () => sql`SELECT 1`.execute(db),
+  intervalMs: config.DB_PROBE_INTERVAL_MS,
+  timeoutMs: 2_000,
+  alerter,
+  logger,
+  metrics,
+});
+
 onShutdownSignal(
   logger,
-  () => [
-    {
-      name: 'stop accepting and finish requests in flight',
-      run: () =>
-        new Promise<void>((resolve, reject) => {
-          server.close((error) => (error ? reject(error) : resolve()));
-          server.closeIdleConnections();
-        }),
-    },
-    { name: 'close queues', run: () => queues.close() },
-    { name: 'send pending alerts', run: () => alerter.flush() },
-    { name: 'close database pool', run: close },
-    { name: 'close redis', run: () => redis.quit() },
-  ],
-  30_000,
+  () => {
+    shuttingDown = true;
+    return [
+      // Requests in flight finish (their intake batches included); then what the batcher holds is stored.
+      { name: 'stop accepting and finish requests in flight', run: () => closeServerGracefully(server) },
+      { name: 'store pending payment requests', run: () => app.drain() },
+      { name: 'stop the database probe', run: () => probe.stop() },
+      { name: 'close queues', run: () => queues.close() },
+      { name: 'send pending alerts', run: () => alerter.flush() },
+      { name: 'close database pool', run: close },
+      // A Redis that is down at this moment has nothing left to flush.
+      { name: 'close redis', run: () => redis.quit().catch(() => redis.disconnect()) },
+    ];
+  },
+  config.SHUTDOWN_TIMEOUT_MS,
 );

@@ -1,6 +1,7 @@
 import { loadConfigOrExit, workerConfigSchema } from '@loanops/config';
 import { createDb, isSchemaCurrent, postgresProblem } from '@loanops/db';
-import { createAlerter, logSink, webhookSink } from '@loanops/observability';
+import { sql } from 'kysely';
+import { createAlerter, createMetrics, logSink, startConnectionProbe, startMetricsServer, webhookSink } from '@loanops/observability';
 import { createLogger, createRedis, onShutdownSignal, redisProblem } from '@loanops/runtime';
 import { parseQueuesArg, startWorker } from './start-worker.js';
 
@@ -37,8 +38,11 @@ const alerter = createAlerter({
   logger,
   throttleMs: config.ALERT_THROTTLE_MS,
 });
+const metrics = createMetrics({ defaultMetrics: true });
 const running = startWorker({
   db,
+  metrics,
+  alerter,
   redis,
   prefix: config.QUEUE_PREFIX,
   logger,
@@ -87,13 +91,34 @@ const running = startWorker({
   },
 });
 
+// One alert when Postgres stops answering, one when it is back.
+const probe = startConnectionProbe({
+  dependency: 'postgres',
+  check: () => sql`SELECT 1`.execute(db),
+  intervalMs: config.DB_PROBE_INTERVAL_MS,
+  timeoutMs: 2_000,
+  alerter,
+  logger,
+  metrics,
+});
+const metricsServer =
+  config.WORKER_METRICS_PORT > 0
+    ? await startMetricsServer(metrics.registry, { port: config.WORKER_METRICS_PORT, token: config.METRICS_TOKEN }).catch((error: unknown) => {
+        process.stderr.write(`The worker could not serve metrics on port ${config.WORKER_METRICS_PORT}: ${String(error)}\n`);
+        process.exit(69);
+      })
+    : null;
+
 onShutdownSignal(
   logger,
   () => [
-    { name: 'finish active jobs', run: () => running.close() },
+    { name: 'stop taking jobs and finish active ones', run: () => running.close() },
+    { name: 'stop the database probe', run: () => probe.stop() },
     { name: 'send pending alerts', run: () => alerter.flush() },
     { name: 'close database pool', run: closeDb },
-    { name: 'close redis', run: () => redis.quit() },
+    { name: 'close metrics port', run: async () => metricsServer?.close() },
+    // A Redis that is down at this moment has nothing left to flush.
+    { name: 'close redis', run: () => redis.quit().catch(() => redis.disconnect()) },
   ],
   config.SHUTDOWN_TIMEOUT_MS,
 );

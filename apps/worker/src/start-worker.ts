@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { startAuditSealer } from '@loanops/audit';
 import type { BucketTable } from '@loanops/domain';
 import type { Database } from '@loanops/db';
+import type { Alerter, Metrics } from '@loanops/observability';
 import { QUEUE_NAMES, createQueues, editJobId, paymentJobId, type QueueName } from '@loanops/queues';
 import { coerceError, type Logger } from '@loanops/runtime';
 import { findWaitingEdits } from '@loanops/loan-book';
@@ -14,6 +15,7 @@ import { startSweeper } from './sweeper.js';
 import { dpdWorkerParts, type DpdWorkerSettings } from './dpd-worker.js';
 import { COLLECTIONS_DEFAULTS, collectionsWorkerParts, type CollectionsWorkerSettings } from './collections-worker.js';
 import { maintenanceWorkerParts, type MaintenanceSettings } from './maintenance-worker.js';
+import { alertOnFailure, failedForGood, instrumentProcessor } from './instrument.js';
 
 export interface WorkerDeps {
   db: Kysely<Database>;
@@ -38,6 +40,10 @@ export interface WorkerDeps {
   collections?: CollectionsWorkerSettings;
   /** The weekly integrity check (maintenance queue); the cron is off when absent. */
   maintenance?: MaintenanceSettings;
+  /** Job durations and outcomes, payment postings (exported on WORKER_METRICS_PORT when set). */
+  metrics?: Metrics;
+  /** Critical alerts: a job failed for good, a payment processing error. */
+  alerter?: Alerter;
 }
 
 export interface RunningWorker {
@@ -96,6 +102,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       workerName: deps.name,
       batchMax: deps.postingBatch?.max ?? 50,
       batchWaitMs: deps.postingBatch?.waitMs ?? 2,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
     }) as Processor,
     edits: editsProcessor({ db: deps.db, logger: deps.logger, workerName: deps.name }) as Processor,
     ...dpd.processors,
@@ -103,7 +110,8 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     maintenance: maintenance.processor,
   };
   const workers = deps.queues.map((queue) => {
-    const worker = new Worker(queue, processors[queue], {
+    const processor = deps.metrics ? instrumentProcessor(queue, processors[queue], deps.metrics) : processors[queue];
+    const worker = new Worker(queue, processor, {
       connection: deps.redis,
       prefix: deps.prefix,
       concurrency:
@@ -116,7 +124,8 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       ...(deps.lockDurationMs ? { lockDuration: deps.lockDurationMs, stalledInterval: deps.lockDurationMs } : {}),
     });
     worker.on('failed', (job, error) => {
-      const exhausted = job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1);
+      const exhausted = failedForGood(job, error);
+      if (deps.alerter) alertOnFailure(deps.alerter, queue, job, error);
       deps.logger[exhausted ? 'error' : 'warn'](
         { queue, jobName: job?.name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: coerceError(error) },
         exhausted ? 'job failed for good' : 'job failed, will retry',

@@ -95,6 +95,12 @@ const shared = {
     .optional(),
   /** Each kind of alert is sent at most once per this many ms (the rest are counted). */
   ALERT_THROTTLE_MS: envInt(300_000, 0, 86_400_000),
+  /** When set, /metrics (API and worker) answers only to `Authorization: Bearer <token>`. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** How often each process probes Postgres (one alert when it is lost, one when it is back). */
+  DB_PROBE_INTERVAL_MS: envInt(5_000, 100, 600_000),
+  /** On SIGTERM/SIGINT: how long in-flight requests or active jobs get before the process gives up. */
+  SHUTDOWN_TIMEOUT_MS: envInt(30_000, 1_000, 600_000),
 };
 
 const DEV_JWT_SECRET = 'loanops-development-secret-not-for-production-use';
@@ -145,7 +151,8 @@ export const workerConfigSchema = z.object({
   POSTING_BATCH_MAX: envInt(50, 1, 500),
   /** …and the first of them waits at most this long for the others (ms). */
   POSTING_BATCH_WAIT_MS: envInt(2, 0, 1_000),
-  SHUTDOWN_TIMEOUT_MS: envInt(30_000, 1_000, 600_000),
+  /** A port serving this worker's /metrics (job durations and outcomes); 0 (the default) serves none. */
+  WORKER_METRICS_PORT: envInt(0, 0, 65_535),
   /** An accepted payment still waiting this long is handed to the queue again. */
   PAYMENT_SWEEP_AFTER_MS: envInt(60_000, 1_000, 86_400_000),
   PAYMENT_SWEEP_INTERVAL_MS: envInt(15_000, 500, 3_600_000),

@@ -41,3 +41,10 @@ export async function redisProblem(url: string, timeoutMs = 3_000): Promise<stri
     redis.disconnect();
   }
 }
+
+/** Redis is down or unreachable (as ioredis reports it with no offline queue or limited retries). */
+export function isRedisUnavailableError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error.name === 'MaxRetriesPerRequestError') return true;
+  return /enableOfflineQueue options is false|Connection is closed|Reached the max retries per request limit/i.test(error.message);
+}

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { LoanOpsError } from '@loanops/domain';
 import { isConnectionError } from '@loanops/db';
-import { coerceError } from '@loanops/runtime';
+import { coerceError, isRedisUnavailableError } from '@loanops/runtime';
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -48,7 +48,7 @@ export function errorHandler(error: unknown, req: Request, res: Response, next: 
     send(res, req, bodyError.status, { code: 'VALIDATION_ERROR', message: 'the body could not be read' });
     return;
   }
-  if (isConnectionError(error)) {
+  if (isConnectionError(error) || isRedisUnavailableError(error)) {
     req.log.error({ err: coerceError(error) }, 'dependency unavailable');
     res.set('Retry-After', '5');
     send(res, req, 503, { code: 'SERVICE_UNAVAILABLE', message: 'a dependency is unavailable; try again shortly' });

@@ -5,7 +5,7 @@ import type { Database } from '@loanops/db';
 import type { RouteRegistrar } from '../http/route.js';
 import { parseInput } from '../http/validate.js';
 
-const auditQuery = z.strictObject({
+export const auditQuery = z.strictObject({
   entityType: z.string().min(1).max(40).optional(),
   entityId: z.string().min(1).max(80).optional(),
   action: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be an action like PAYMENT_POSTED').optional(),

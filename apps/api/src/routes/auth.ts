@@ -7,7 +7,7 @@ import type { Database } from '@loanops/db';
 import type { Metrics } from '@loanops/observability';
 import { parseInput } from '../http/validate.js';
 
-const tokenRequest = z.strictObject({
+export const tokenRequest = z.strictObject({
   email: z.string({ error: 'must be an e-mail address' }).min(3).max(254),
   password: z.string({ error: 'is required' }).min(1, 'is required').max(200),
 });

@@ -8,7 +8,7 @@ import { collectorScope, principalOf } from '../http/auth.js';
 import type { RouteRegistrar } from '../http/route.js';
 import { parseInput } from '../http/validate.js';
 
-const idParam = z.object({
+export const collectorParam = z.object({
   id: z
     .string()
     .regex(/^[1-9]\d{0,15}$/, 'must be a collector id (a positive whole number)')
@@ -23,8 +23,11 @@ const limit = (max: number, fallback: number) =>
     .refine((n) => n >= 1 && n <= max, `must be between 1 and ${max}`)
     .default(fallback);
 
+export const leaderboardQuery = z.strictObject({ date: date.optional(), limit: limit(1_000, 100) });
+export const scoreHistoryQuery = z.strictObject({ from: date.optional(), to: date.optional(), limit: limit(366, 30) });
+
 /** A bulk allocation names its loans, or a filter (at least one criterion, so nothing is allocated by accident). */
-function allocationBody(bucketTable: BucketTable) {
+export function allocationBody(bucketTable: BucketTable) {
   const buckets = bucketTable.map((bucket) => bucket.name) as [string, ...string[]];
   const byList = z.strictObject({
     loanIds: z
@@ -51,15 +54,13 @@ export function collectorRoutes(
   deps: { db: Kysely<Database>; bucketTable: BucketTable; now: () => Date },
 ): void {
   const allocation = allocationBody(deps.bucketTable);
-  const leaderboardQuery = z.strictObject({ date: date.optional(), limit: limit(1_000, 100) });
-  const historyQuery = z.strictObject({ from: date.optional(), to: date.optional(), limit: limit(366, 30) });
 
   route('GET /v1/collectors', async (_req, res) => {
     res.json({ items: await listCollectors(deps.db) });
   });
 
   route('POST /v1/collectors/:id/allocations', async (req, res) => {
-    const { id } = parseInput(idParam, req.params);
+    const { id } = parseInput(collectorParam, req.params);
     const raw: unknown = req.body;
     const byList = typeof raw === 'object' && raw !== null && 'loanIds' in raw;
     const byFilter = typeof raw === 'object' && raw !== null && 'filter' in raw;
@@ -84,8 +85,8 @@ export function collectorRoutes(
   });
 
   route('GET /v1/collectors/:id/scores', async (req, res) => {
-    const { id } = parseInput(idParam, req.params);
-    const query = parseInput(historyQuery, req.query);
+    const { id } = parseInput(collectorParam, req.params);
+    const query = parseInput(scoreHistoryQuery, req.query);
     const scope = collectorScope(principalOf(req));
     if ((scope !== undefined && scope !== id) || !(await collectorExists(deps.db, id))) throw new NotFoundError('collector', id);
     res.json({ collectorId: id, items: await collectorScoreHistory(deps.db, id, query) });

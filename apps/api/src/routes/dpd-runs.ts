@@ -23,15 +23,15 @@ export interface DpdRunRoutesDeps {
   now: () => Date;
 }
 
-const startBody = z.strictObject({
+export const startBody = z.strictObject({
   businessDate: z.string().refine(isBusinessDate, 'must be a date written YYYY-MM-DD').optional(),
 });
 
-const runParam = z.object({
+export const runParam = z.object({
   runId: z.string().regex(/^[1-9]\d{0,15}$/, 'must be a run id').transform(Number),
 });
 
-const listQuery = z.strictObject({
+export const dpdRunListQuery = z.strictObject({
   status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED'], { error: 'must be RUNNING, SUCCEEDED or FAILED' }).optional(),
   cursor: z.string().max(200).optional(),
   limit: z
@@ -72,7 +72,7 @@ export function dpdRunRoutes(route: RouteRegistrar, deps: DpdRunRoutesDeps): voi
   });
 
   route('GET /v1/admin/dpd-runs', async (req, res) => {
-    const query = parseInput(listQuery, req.query);
+    const query = parseInput(dpdRunListQuery, req.query);
     res.json(await listDpdRuns(deps.db, query));
   });
 

@@ -5,11 +5,11 @@ import { getIntegrityRun, listIntegrityRuns } from '@loanops/integrity';
 import type { RouteRegistrar } from '../http/route.js';
 import { parseInput } from '../http/validate.js';
 
-const runParam = z.object({
+export const integrityRunParam = z.object({
   runId: z.string().regex(/^[1-9]\d{0,15}$/, 'must be a run id').transform(Number),
 });
 
-const listQuery = z.strictObject({
+export const integrityRunListQuery = z.strictObject({
   before: z.string().regex(/^[1-9]\d{0,15}$/, 'must be a run id').transform(Number).optional(),
   limit: z
     .string()
@@ -22,12 +22,12 @@ const listQuery = z.strictObject({
 /** The data-integrity check's runs (admin): latest first, and one run with the rows it found wrong. */
 export function integrityRunRoutes(route: RouteRegistrar, deps: { db: Kysely<Database> }): void {
   route('GET /v1/admin/integrity-runs', async (req, res) => {
-    const query = parseInput(listQuery, req.query);
+    const query = parseInput(integrityRunListQuery, req.query);
     res.json(await listIntegrityRuns(deps.db, query));
   });
 
   route('GET /v1/admin/integrity-runs/:runId', async (req, res) => {
-    const { runId } = parseInput(runParam, req.params);
+    const { runId } = parseInput(integrityRunParam, req.params);
     res.json(await getIntegrityRun(deps.db, runId));
   });
 }

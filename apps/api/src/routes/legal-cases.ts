@@ -12,7 +12,7 @@ const positiveId = z
   .transform(Number);
 const date = z.string().refine(isBusinessDate, 'must be a date written YYYY-MM-DD');
 
-function listQuery(pageMax: number) {
+export function legalCaseListQuery(pageMax: number) {
   return z.strictObject({
     status: z.enum(LEGAL_CASE_STATUSES, { error: `must be one of ${LEGAL_CASE_STATUSES.join(', ')}` }).optional(),
     loanId: positiveId.optional(),
@@ -31,7 +31,7 @@ function listQuery(pageMax: number) {
 
 /** The cases escalated to the legal team (legal, admin), filtered and keyset-paginated like the loans. */
 export function legalCaseRoutes(route: RouteRegistrar, deps: { db: Kysely<Database>; pageMax: number }): void {
-  const query = listQuery(deps.pageMax);
+  const query = legalCaseListQuery(deps.pageMax);
   route('GET /v1/legal-cases', async (req, res) => {
     res.json(await listLegalCases(deps.db, parseInput(query, req.query)));
   });

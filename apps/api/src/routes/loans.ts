@@ -29,14 +29,14 @@ export interface LoanRoutesDeps {
   pageMax: number;
 }
 
-const idParam = z.object({
+export const idParam = z.object({
   id: z
     .string()
     .regex(/^[1-9]\d{0,15}$/, 'must be a loan id (a positive whole number)')
     .transform(Number),
 });
 
-const editParams = z.object({
+export const editParams = z.object({
   id: z
     .string()
     .regex(/^[1-9]\d{0,15}$/, 'must be a loan id (a positive whole number)')
@@ -49,7 +49,7 @@ const positiveId = z
   .regex(/^[1-9]\d{0,15}$/, 'must be a positive whole number')
   .transform(Number);
 
-function listQuerySchema(bucketTable: BucketTable, pageMax: number) {
+export function listQuerySchema(bucketTable: BucketTable, pageMax: number) {
   const buckets = bucketTable.map((bucket) => bucket.name) as [string, ...string[]];
   return z.strictObject({
     bucket: z.enum(buckets, { error: `must be one of ${buckets.join(', ')}` }).optional(),

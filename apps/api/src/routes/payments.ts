@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { isUtr, normalizeUtr, type BucketTable } from '@loanops/domain';
+import { LoanOpsError, isUtr, normalizeUtr, type BucketTable } from '@loanops/domain';
 import type { Database } from '@loanops/db';
+import type { Metrics } from '@loanops/observability';
 import {
   acceptPayments,
   findPayments,
@@ -32,13 +33,15 @@ export interface PaymentRoutesDeps {
   /** …gathered for at most this long (ms). */
   intakeBatchWaitMs: number;
   logger: Logger;
+  /** Counts intake outcomes (loanops_payment_intake_total). */
+  metrics?: Metrics;
 }
 
-const intakeParam = z.object({ intakeId: z.uuid('must be an intake id') });
-const paymentParam = z.object({
+export const intakeParam = z.object({ intakeId: z.uuid('must be an intake id') });
+export const paymentParam = z.object({
   paymentId: z.string().regex(/^[1-9]\d{0,15}$/, 'must be a payment id').transform(Number),
 });
-const searchQuery = z
+export const searchQuery = z
   .strictObject({
     utr: z.string().transform(normalizeUtr).refine(isUtr, 'must be 12-22 letters and digits').optional(),
     loanId: z.string().regex(/^[1-9]\d{0,15}$/, 'must be a loan id').transform(Number).optional(),
@@ -49,7 +52,8 @@ const searchQuery = z
     path: ['utr'],
   });
 
-export function paymentRoutes(route: RouteRegistrar, deps: PaymentRoutesDeps): void {
+/** Returns `drain`: stores what the intake batcher holds and waits for it (graceful shutdown). */
+export function paymentRoutes(route: RouteRegistrar, deps: PaymentRoutesDeps): { drain(): Promise<void> } {
   // Requests that arrive together are checked with one read and stored with one insert and one
   // commit, then enqueued in one Redis round trip; each still gets its own answer.
   const intake = new MicroBatcher<IntakeRequest, IntakeResult>(
@@ -70,11 +74,25 @@ export function paymentRoutes(route: RouteRegistrar, deps: PaymentRoutesDeps): v
     { maxBatch: deps.intakeBatchMax, maxWaitMs: deps.intakeBatchWaitMs },
   );
 
+  const countRefused = (error: unknown) => {
+    deps.metrics?.paymentIntake.inc({ outcome: 'refused', code: error instanceof LoanOpsError ? error.code : 'ERROR' });
+  };
   route('POST /v1/payments', async (req, res) => {
-    const request = parseInput(paymentRequestSchema, req.body);
-    const principal = principalOf(req);
-    const result = await intake.submit({ request, receivedBy: `${principal.role}:${principal.sub}`, requestId: req.requestId });
-    if (!result.ok) throw result.error;
+    let result: IntakeResult;
+    let request: IntakeRequest['request'];
+    try {
+      request = parseInput(paymentRequestSchema, req.body);
+      const principal = principalOf(req);
+      result = await intake.submit({ request, receivedBy: `${principal.role}:${principal.sub}`, requestId: req.requestId });
+    } catch (error) {
+      countRefused(error);
+      throw error;
+    }
+    if (!result.ok) {
+      countRefused(result.error);
+      throw result.error;
+    }
+    deps.metrics?.paymentIntake.inc({ outcome: 'accepted', code: '' });
     const { intakeId } = result.accepted;
     req.log.info({ intakeId, utr: request.utr, amountPaise: request.amountPaise }, 'payment received');
     res.status(202).location(`/v1/payments/intake/${intakeId}`).json(result.accepted);
@@ -109,4 +127,6 @@ export function paymentRoutes(route: RouteRegistrar, deps: PaymentRoutesDeps): v
     req.log.info({ paymentId }, 'payment reversed');
     res.json(await getPayment(deps.db, paymentId));
   });
+
+  return { drain: () => intake.drain() };
 }

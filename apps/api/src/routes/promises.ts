@@ -14,13 +14,13 @@ const positiveId = z
   .transform(Number);
 const date = z.string().refine(isBusinessDate, 'must be a date written YYYY-MM-DD');
 
-const newPromise = z.strictObject({
+export const newPromise = z.strictObject({
   loanId: z.number({ error: 'must be a loan id' }).int('must be a whole number').positive('must be a loan id'),
   amountPaise: z.number({ error: 'must be a whole number of paise' }).int('must be a whole number of paise').max(Number.MAX_SAFE_INTEGER),
   promisedOn: date,
 });
 
-function listQuery(pageMax: number) {
+export function promiseListQuery(pageMax: number) {
   return z.strictObject({
     loanId: positiveId.optional(),
     collectorId: positiveId.optional(),
@@ -42,7 +42,7 @@ function listQuery(pageMax: number) {
  * as in GET /v1/loans/:id), ops and admins on any loan. A new promise supersedes the open one.
  */
 export function promiseRoutes(route: RouteRegistrar, deps: { db: Kysely<Database>; now: () => Date; pageMax: number }): void {
-  const query = listQuery(deps.pageMax);
+  const query = promiseListQuery(deps.pageMax);
 
   route('POST /v1/promises', async (req, res) => {
     const input = parseInput(newPromise, req.body);

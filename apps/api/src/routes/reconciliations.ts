@@ -27,7 +27,7 @@ export interface ReconciliationRoutesDeps {
 }
 
 const date = z.string().refine(isBusinessDate, 'must be a date written YYYY-MM-DD');
-const importQuery = z
+export const statementImportQuery = z
   .strictObject({
     ...layoutInputShape,
     fileName: z.string().trim().min(1).max(200).optional(),
@@ -36,11 +36,11 @@ const importQuery = z
   })
   .superRefine(refineLayoutInput);
 
-const idParam = z.object({
+export const statementParam = z.object({
   statementId: z.string().regex(/^[1-9]\d{0,15}$/, 'must be a statement id').transform(Number),
 });
 
-const listQuery = z.strictObject({
+export const statementListQuery = z.strictObject({
   before: z.string().regex(/^[1-9]\d{0,15}$/, 'must be a statement id').transform(Number).optional(),
   limit: z
     .string()
@@ -50,7 +50,7 @@ const listQuery = z.strictObject({
     .default(50),
 });
 
-const itemsQuery = z.strictObject({
+export const statementItemsQuery = z.strictObject({
   format: z.enum(REPORT_FORMATS, { error: `must be one of ${REPORT_FORMATS.join(', ')}` }).default('json'),
   outcome: z.enum(RECONCILIATION_OUTCOMES as [string, ...string[]], { error: `must be one of ${RECONCILIATION_OUTCOMES.join(', ')}` }).optional(),
 });
@@ -69,7 +69,7 @@ export function reconciliationRoutes(route: RouteRegistrar, deps: Reconciliation
   const textParser = express.text({ type: CSV_TYPES, limit: deps.statementLimit ?? '20mb' });
 
   route('POST /v1/reconciliations', async (req, res) => {
-    const query = parseInput(importQuery, req.query);
+    const query = parseInput(statementImportQuery, req.query);
     if (!req.is(CSV_TYPES)) {
       throw new ValidationError([{ path: 'body', message: 'send the statement as CSV (Content-Type: text/csv)' }]);
     }
@@ -91,17 +91,17 @@ export function reconciliationRoutes(route: RouteRegistrar, deps: Reconciliation
   });
 
   route('GET /v1/reconciliations', async (req, res) => {
-    res.json(await listStatements(deps.db, parseInput(listQuery, req.query)));
+    res.json(await listStatements(deps.db, parseInput(statementListQuery, req.query)));
   });
 
   route('GET /v1/reconciliations/:statementId', async (req, res) => {
-    const { statementId } = parseInput(idParam, req.params);
+    const { statementId } = parseInput(statementParam, req.params);
     res.json(await getStatement(deps.db, statementId));
   });
 
   route('GET /v1/reconciliations/:statementId/items', async (req, res) => {
-    const { statementId } = parseInput(idParam, req.params);
-    const query = parseInput(itemsQuery, req.query);
+    const { statementId } = parseInput(statementParam, req.params);
+    const query = parseInput(statementItemsQuery, req.query);
     const statement = await getStatement(deps.db, statementId);
     const outcome = query.outcome as (typeof RECONCILIATION_OUTCOMES)[number] | undefined;
     await sendReport(

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { BucketTable } from '@loanops/domain';
 import { isRetryableTransactionError, type Database } from '@loanops/db';
 import { postPayments, type PostingOutcome } from '@loanops/payments';
+import type { Metrics } from '@loanops/observability';
 import { QUEUE_CATALOG } from '@loanops/queues';
 import { MicroBatcher, type Logger } from '@loanops/runtime';
 
@@ -15,6 +16,8 @@ export interface PaymentsProcessorDeps {
   batchMax: number;
   /** How long the first payment of a batch waits for others (ms). */
   batchWaitMs: number;
+  /** Counts postings by outcome and code (loanops_payment_postings_total). */
+  metrics?: Metrics;
   now?: () => Date;
 }
 
@@ -50,9 +53,11 @@ export function paymentsProcessor(deps: PaymentsProcessorDeps) {
         const outcome = await batcher.submit(intakeId);
         switch (outcome.status) {
           case 'POSTED':
+            if (!outcome.alreadyDone) deps.metrics?.paymentPostings.inc({ outcome: 'posted', code: '' });
             log.info({ intakeId, paymentId: outcome.paymentId, alreadyDone: outcome.alreadyDone }, 'payment posted');
             return outcome;
           case 'REJECTED':
+            if (!outcome.alreadyDone) deps.metrics?.paymentPostings.inc({ outcome: 'rejected', code: outcome.code });
             log.warn({ intakeId, code: outcome.code, alreadyDone: outcome.alreadyDone }, 'payment rejected');
             return outcome;
           case 'MISSING':
@@ -65,6 +70,7 @@ export function paymentsProcessor(deps: PaymentsProcessorDeps) {
           log.debug({ intakeId, attempt }, 'transaction conflict, retrying');
           continue;
         }
+        deps.metrics?.paymentPostings.inc({ outcome: 'error', code: isRetryableTransactionError(error) ? 'CONFLICT' : 'ERROR' });
         throw error;
       }
     }
