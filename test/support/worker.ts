@@ -19,6 +19,8 @@ export function startTestWorker(
     sweep?: { olderThanMs: number; intervalMs: number };
     /** On top of the configured defaults; the cron is off unless a test turns it on. */
     dpd?: Partial<DpdWorkerSettings>;
+    /** How often the recorded queue pauses are re-applied (ms); the worker's default when absent. */
+    queueControlSyncMs?: number;
   } = {},
 ): RunningWorker & { closeAll(): Promise<void> } {
   const redis = createRedis(redisUrl);
@@ -32,6 +34,7 @@ export function startTestWorker(
     concurrency: options.concurrency ?? 8,
     name: 'test-worker',
     ...(options.sweep ? { sweep: options.sweep } : {}),
+    ...(options.queueControlSyncMs !== undefined ? { queueControlSyncMs: options.queueControlSyncMs } : {}),
     dpd: { ...defaultDpdSettings(), cronEnabled: false, ...options.dpd },
   });
   return {

@@ -20,6 +20,9 @@ export const ROUTE_ROLES = {
   'GET /v1/admin/dpd-runs': ['admin'],
   'GET /v1/admin/dpd-runs/:runId': ['admin'],
   'GET /v1/legal-cases': ['admin', 'legal'],
+  'POST /v1/admin/queues/:name/pause': ['admin'],
+  'POST /v1/admin/queues/:name/resume': ['admin'],
+  'GET /v1/admin/status': ['admin', 'ops'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type RouteKey = keyof typeof ROUTE_ROLES;

@@ -1,0 +1,14 @@
+export {
+  applyQueueControls,
+  knownQueue,
+  listQueueControls,
+  startQueueControlSync,
+  switchQueue,
+  UnknownQueueError,
+  type AppliedControl,
+  type ControlPass,
+  type QueueControl,
+  type QueueControlSync,
+  type QueueSwitch,
+} from './queue-controls.js';
+export { operationsStatus, type FeatureFlags, type LastRun, type OperationsStatus, type QueueState } from './status.js';
