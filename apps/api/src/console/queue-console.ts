@@ -80,6 +80,19 @@ const signInForm = z.object({
   next: z.string().max(2_000).optional(),
 });
 
+/**
+ * The writes the console does (paths under /admin/queues): pause and resume, retry, clean and
+ * promote. Everything else Bull Board offers (adding or editing jobs, empty, obliterate,
+ * concurrency, rate limits, schedulers) is refused: jobs enter only through the API and their
+ * catalog schemas, and the record in Postgres is what the queues are rebuilt from.
+ */
+const CONSOLE_WRITES: readonly RegExp[] = [
+  /^\/api\/queues\/(pause|resume)$/,
+  /^\/api\/queues\/[^/]+\/(pause|resume|promote)$/,
+  /^\/api\/queues\/[^/]+\/(retry|clean)\/[a-z-]+$/,
+  /^\/api\/queues\/[^/]+\/[^/]+\/(retry|clean|promote)$/,
+];
+
 /** Only console paths are followed after sign-in (no open redirect). */
 function safeNext(next: string | undefined): string {
   if (next !== undefined && (next === CONSOLE_PATH || next.startsWith(`${CONSOLE_PATH}/`)) && !next.includes('//') && !next.includes('\\')) {
@@ -98,8 +111,9 @@ declare module 'express-serve-static-core' {
  * Bull Board at /admin/queues behind a sign-in of its own: a server-rendered form checked by
  * signIn (lockout and slow-down included), an opaque session id in an HttpOnly SameSite=Strict
  * cookie (Secure in production), every write refused unless same-origin (crossSiteProblem), and
- * sign-out. admin gets the full board; ops a read-only one, and any write from ops is refused here
- * whatever the board would have done. Pause and resume (one queue or all) go through switchQueue.
+ * sign-out. admin gets the board with the writes in CONSOLE_WRITES; ops a read-only board, and
+ * any write from ops is refused here whatever the board would have done. Pause and resume (one
+ * queue or all) go through switchQueue, so they are kept in Postgres and audited.
  */
 export function mountQueueConsole(app: Express, deps: QueueConsoleDeps): void {
   const sessions = redisSessionStore({ db: deps.db, redis: deps.redis, keyPrefix: deps.keyPrefix, ttlSeconds: deps.sessionTtlSeconds });
@@ -116,10 +130,12 @@ export function mountQueueConsole(app: Express, deps: QueueConsoleDeps): void {
 
   app.use('/admin', (req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Referrer-Policy', 'same-origin');
     if (!isSafeMethod(req.method)) {
       const problem = crossSiteProblem(req, deps.origin);
       if (problem) {
         deps.metrics.authFailures.inc({ reason: 'cross-site' });
+        req.log.warn({ method: req.method, path: req.originalUrl, problem }, 'queue console refused a cross-site request');
         next(new CrossSiteRequestError(problem));
         return;
       }
@@ -212,6 +228,10 @@ export function mountQueueConsole(app: Express, deps: QueueConsoleDeps): void {
       deps.metrics.authFailures.inc({ reason: 'forbidden' });
       req.log.warn({ role: session.role, method: req.method, path: req.originalUrl }, 'queue console write refused');
       throw new ForbiddenError(`role ${session.role} may only look at the queues`);
+    }
+    if (!isSafeMethod(req.method) && !(req.method === 'PUT' && CONSOLE_WRITES.some((pattern) => pattern.test(req.path)))) {
+      req.log.warn({ method: req.method, path: req.originalUrl }, 'queue console action not offered');
+      throw new ForbiddenError('the queue console only pauses, resumes, retries, cleans and promotes');
     }
     next();
   };

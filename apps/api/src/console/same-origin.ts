@@ -8,19 +8,19 @@ export function isSafeMethod(method: string): boolean {
 
 /**
  * Why a state-changing request to the console must be refused as cross-site, or null when it
- * came from the console's own pages. Browsers send `Sec-Fetch-Site` (which a page cannot set) and
- * `Origin` on every non-GET fetch and form post: the first must say same-origin, the second must
- * be the console's origin (CONSOLE_ORIGIN when set, e.g. behind a TLS proxy, else this request's
- * own scheme and Host). A request carrying neither is refused too, so a cookie alone never
- * authorizes a write. This sits on top of the SameSite=Strict cookie.
+ * came from the console's own pages. Browsers send `Sec-Fetch-Site` (which no page can set) on
+ * requests to trustworthy origins (https, localhost): when present it must say same-origin.
+ * Without it, `Origin` (sent on every non-GET fetch and form post; the console's pages use a
+ * same-origin referrer policy so it is not blanked to "null") must be the console's origin:
+ * CONSOLE_ORIGIN when set (a TLS proxy in front), else this request's own scheme and Host. A
+ * request carrying neither is refused, so a cookie alone never authorizes a write. This sits on
+ * top of the SameSite=Strict cookie.
  */
 export function crossSiteProblem(req: Request, consoleOrigin: string | undefined): string | null {
   const site = req.get('sec-fetch-site');
-  if (site !== undefined && site !== 'same-origin') return `Sec-Fetch-Site is ${site}, not same-origin`;
+  if (site !== undefined) return site === 'same-origin' ? null : `Sec-Fetch-Site is ${site}, not same-origin`;
   const origin = req.get('origin');
-  if (origin === undefined) {
-    return site === 'same-origin' ? null : 'the request carries neither Origin nor Sec-Fetch-Site';
-  }
+  if (origin === undefined) return 'the request carries neither Origin nor Sec-Fetch-Site';
   const expected = consoleOrigin ?? `${req.protocol}://${req.get('host') ?? ''}`;
   if (origin !== expected) return `Origin ${origin} is not ${expected}`;
   return null;
