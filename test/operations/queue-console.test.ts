@@ -3,6 +3,7 @@ import { createUser } from '@loanops/auth';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createTestRedis, type TestRedis } from '../support/redis.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * The queue console over plain HTTP: sign-in, the session cookie, refusal of cross-site writes,
@@ -68,6 +69,7 @@ describe('the queue console', () => {
     expect(forged.status).toBe(401);
     const form = await send('GET', '/admin/sign-in');
     expect(form.status).toBe(200);
+    expect(form.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(await form.text()).toContain('name="password"');
   });
 
@@ -171,6 +173,13 @@ describe('the queue console', () => {
       expect(refused.status).toBe(403);
     }
     expect((await send('POST', '/admin/queues/api/queues/payments/add', { cookie })).status).toBe(403);
+
+    const retry = await send('PUT', '/admin/queues/api/queues/edits/retry/failed', { cookie });
+    expect(retry.status).toBe(200);
+    const retried = await waitFor(() =>
+      database.db.selectFrom('audit_log').selectAll().where('action', '=', 'QUEUE_CONSOLE_ACTION').executeTakeFirst(),
+    );
+    expect(retried).toMatchObject({ entity_id: 'edits', actor_role: 'admin', metadata: { action: 'retry/failed' } });
 
     const resumeAll = await send('PUT', '/admin/queues/api/queues/resume', { cookie });
     expect(resumeAll.status).toBe(200);

@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { InvalidCredentialsError, TooManyAttemptsError, signIn, verifyAccessToken, type SignInPolicy } from '@loanops/auth';
 import { LoanOpsError } from '@loanops/domain';
-import type { Database } from '@loanops/db';
+import { recordAudit, type Database } from '@loanops/db';
 import type { Metrics } from '@loanops/observability';
 import { switchQueue } from '@loanops/operations';
 import { QUEUE_NAMES, type Queues } from '@loanops/queues';
@@ -93,6 +93,20 @@ const CONSOLE_WRITES: readonly RegExp[] = [
   /^\/api\/queues\/[^/]+\/[^/]+\/(retry|clean|promote)$/,
 ];
 
+/** Nothing but the console's own files, no framing (clickjacking), no third-party fonts. */
+const CONSOLE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'self'",
+  "object-src 'none'",
+].join('; ');
+
 /** Only console paths are followed after sign-in (no open redirect). */
 function safeNext(next: string | undefined): string {
   if (next !== undefined && (next === CONSOLE_PATH || next.startsWith(`${CONSOLE_PATH}/`)) && !next.includes('//') && !next.includes('\\')) {
@@ -131,6 +145,7 @@ export function mountQueueConsole(app: Express, deps: QueueConsoleDeps): void {
   app.use('/admin', (req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'same-origin');
+    res.setHeader('Content-Security-Policy', CONSOLE_CSP);
     if (!isSafeMethod(req.method)) {
       const problem = crossSiteProblem(req, deps.origin);
       if (problem) {
@@ -229,11 +244,30 @@ export function mountQueueConsole(app: Express, deps: QueueConsoleDeps): void {
       req.log.warn({ role: session.role, method: req.method, path: req.originalUrl }, 'queue console write refused');
       throw new ForbiddenError(`role ${session.role} may only look at the queues`);
     }
-    if (!isSafeMethod(req.method) && !(req.method === 'PUT' && CONSOLE_WRITES.some((pattern) => pattern.test(req.path)))) {
-      req.log.warn({ method: req.method, path: req.originalUrl }, 'queue console action not offered');
-      throw new ForbiddenError('the queue console only pauses, resumes, retries, cleans and promotes');
+    if (!isSafeMethod(req.method)) {
+      if (!(req.method === 'PUT' && CONSOLE_WRITES.some((pattern) => pattern.test(req.path)))) {
+        req.log.warn({ method: req.method, path: req.originalUrl }, 'queue console action not offered');
+        throw new ForbiddenError('the queue console only pauses, resumes, retries, cleans and promotes');
+      }
+      if (!/\/(pause|resume)$/.test(req.path)) auditWhenDone(req, res, session);
     }
     next();
+  };
+
+  /** Retry, clean and promote from the console are audited once they succeeded (pause and resume audit themselves). */
+  const auditWhenDone = (req: Request, res: Response, session: ConsoleSession) => {
+    const [, , , queue = 'all', ...rest] = req.path.split('/');
+    res.on('finish', () => {
+      if (res.statusCode >= 400) return;
+      recordAudit(deps.db, {
+        actor: { type: 'user', id: String(session.userId), role: session.role },
+        action: 'QUEUE_CONSOLE_ACTION',
+        entityType: 'queue',
+        entityId: queue,
+        metadata: { action: rest.join('/'), path: req.originalUrl },
+        requestId: req.requestId,
+      }).catch((error: unknown) => req.log.error({ err: error }, 'could not audit a queue console action'));
+    });
   };
 
   const switches = express.Router();
