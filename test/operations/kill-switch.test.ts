@@ -102,6 +102,7 @@ describe('POST /v1/admin/queues/:name/pause and /resume', () => {
         queues: { name: string; pausedInRedis: boolean; pausedInPostgres: boolean; counts: Record<string, number> }[];
         lastRuns: { kind: string; businessDate: string; status: string }[];
       };
+      expect((response.body as { redis: string }).redis).toBe('ok');
       expect(body.flags).toEqual({ CRON_ENABLED: false, ESCALATION_ENABLED: true, SCORING_ENABLED: false, REMINDERS_ENABLED: true });
       expect(body.queues.map((queue) => queue.name).sort()).toEqual(['dpd', 'edits', 'escalation', 'payments']);
       expect(body.queues.find((queue) => queue.name === 'escalation')).toMatchObject({
@@ -210,5 +211,36 @@ describe('POST /v1/admin/queues/:name/pause and /resume', () => {
     expect(await queues.get('payments').isPaused()).toBe(false);
     await api.request('POST', '/v1/admin/queues/dpd/resume', { body: {} });
     expect(await queues.get('dpd').isPaused()).toBe(false);
+  });
+
+  it('with Redis down shows the Postgres side, and refuses a switch with 503 changing nothing', async () => {
+    const lean = createRedis(own.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    const leanQueues = createQueues(lean, 'loanops');
+    const downApi = await startTestApi(database, leanQueues);
+    expect((await api.request('POST', '/v1/admin/queues/edits/pause', { body: { reason: 'before the outage' } })).status).toBe(200);
+    await own.stop();
+    try {
+      const status = await downApi.request('GET', '/v1/admin/status');
+      expect(status.status).toBe(200);
+      const body = status.body as { redis: string; queues: { name: string }[] };
+      expect(body.redis).toBe('unavailable');
+      expect(body.queues.find((queue) => queue.name === 'edits')).toMatchObject({
+        pausedInRedis: null,
+        pausedInPostgres: true,
+        reason: 'before the outage',
+        counts: null,
+      });
+      const refused = await downApi.request('POST', '/v1/admin/queues/edits/resume', { body: {} });
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatchObject({ error: { code: 'SERVICE_UNAVAILABLE' } });
+      expect(await control('edits')).toMatchObject({ paused: true, reason: 'before the outage' });
+      const resumes = await database.db.selectFrom('audit_log').select('id').where('action', '=', 'QUEUE_RESUMED').where('entity_id', '=', 'edits').execute();
+      expect(resumes).toEqual([]);
+    } finally {
+      await own.start();
+      await downApi.close();
+      await leanQueues.close();
+      lean.disconnect();
+    }
   });
 });

@@ -5,6 +5,8 @@ export {
   startQueueControlSync,
   switchQueue,
   UnknownQueueError,
+  QueuesUnavailableError,
+  withinMs,
   type AppliedControl,
   type ControlPass,
   type QueueControl,

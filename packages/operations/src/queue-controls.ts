@@ -33,6 +33,34 @@ export class UnknownQueueError extends LoanOpsError {
   }
 }
 
+export class QueuesUnavailableError extends LoanOpsError {
+  constructor(cause: unknown) {
+    super('SERVICE_UNAVAILABLE', 'Redis (the queues) did not answer; nothing was changed, try again shortly', {
+      status: 503,
+      retryable: true,
+      cause,
+    });
+    this.name = 'QueuesUnavailableError';
+  }
+}
+
+/** A Redis call that gives up after `ms` rather than holding a transaction open. */
+export async function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const REDIS_TIMEOUT_MS = 5_000;
+
 /** The name as a known queue, or 404 NOT_FOUND naming it and the known ones. */
 export function knownQueue(name: string): QueueName {
   if (!isQueueName(name)) throw new UnknownQueueError(name);
@@ -75,8 +103,11 @@ export async function switchQueue(db: Kysely<Database>, queues: Queues, change: 
       requestId: change.requestId,
     });
     const bull = queues.get(queue);
-    if (change.paused) await bull.pause();
-    else await bull.resume();
+    try {
+      await withinMs(change.paused ? bull.pause() : bull.resume(), REDIS_TIMEOUT_MS);
+    } catch (error) {
+      throw new QueuesUnavailableError(error);
+    }
     return toControl(row);
   });
 }
@@ -130,9 +161,8 @@ export async function applyQueueControls(
       if (!isQueueName(row.queue_name)) continue;
       recorded.set(row.queue_name, row.paused);
       const bull = queues.get(row.queue_name);
-      if ((await bull.isPaused()) === row.paused) continue;
-      if (row.paused) await bull.pause();
-      else await bull.resume();
+      if ((await withinMs(bull.isPaused(), REDIS_TIMEOUT_MS)) === row.paused) continue;
+      await withinMs(row.paused ? bull.pause() : bull.resume(), REDIS_TIMEOUT_MS);
       applied.push({ queue: row.queue_name, paused: row.paused });
     }
     return { applied, recorded };

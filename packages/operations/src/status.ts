@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, RunKind, RunStatus } from '@loanops/db';
 import { QUEUE_NAMES, type QueueName, type Queues } from '@loanops/queues';
-import { listQueueControls } from './queue-controls.js';
+import { listQueueControls, withinMs } from './queue-controls.js';
 
 export interface FeatureFlags {
   CRON_ENABLED: boolean;
@@ -12,14 +12,15 @@ export interface FeatureFlags {
 
 export interface QueueState {
   name: QueueName;
-  /** BullMQ's queue-level pause, what workers obey. */
-  pausedInRedis: boolean;
+  /** BullMQ's queue-level pause, what workers obey (null when Redis did not answer). */
+  pausedInRedis: boolean | null;
   /** The kill switch as recorded; re-applied to Redis when the two differ. */
   pausedInPostgres: boolean;
   changedBy: string | null;
   changedAt: Date | null;
   reason: string | null;
-  counts: Record<string, number>;
+  /** Jobs by state (null when Redis did not answer). */
+  counts: Record<string, number> | null;
 }
 
 export interface LastRun {
@@ -35,6 +36,8 @@ export interface LastRun {
 
 export interface OperationsStatus {
   flags: FeatureFlags;
+  /** Whether Redis answered for every queue; the Postgres side is shown either way. */
+  redis: 'ok' | 'unavailable';
   queues: QueueState[];
   /** The latest run of each scheduled job that has run at all (job_runs). */
   lastRuns: LastRun[];
@@ -43,7 +46,12 @@ export interface OperationsStatus {
 const COUNTED = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
 
 /** Flags, every catalog queue's pause (Redis and Postgres) and job counts, and the last runs. */
-export async function operationsStatus(db: Kysely<Database>, queues: Queues, flags: FeatureFlags): Promise<OperationsStatus> {
+export async function operationsStatus(
+  db: Kysely<Database>,
+  queues: Queues,
+  flags: FeatureFlags,
+  redisTimeoutMs = 2_000,
+): Promise<OperationsStatus> {
   const [controls, runs] = await Promise.all([
     listQueueControls(db),
     sql<{
@@ -63,7 +71,9 @@ export async function operationsStatus(db: Kysely<Database>, queues: Queues, fla
   const states = await Promise.all(
     QUEUE_NAMES.map(async (name): Promise<QueueState> => {
       const bull = queues.get(name);
-      const [pausedInRedis, counts] = await Promise.all([bull.isPaused(), bull.getJobCounts(...COUNTED)]);
+      const [pausedInRedis, counts] = await withinMs(Promise.all([bull.isPaused(), bull.getJobCounts(...COUNTED)]), redisTimeoutMs).catch(
+        () => [null, null] as const,
+      );
       const control = byName.get(name);
       return {
         name,
@@ -78,6 +88,7 @@ export async function operationsStatus(db: Kysely<Database>, queues: Queues, fla
   );
   return {
     flags,
+    redis: states.every((state) => state.pausedInRedis !== null) ? 'ok' : 'unavailable',
     queues: states,
     lastRuns: runs.rows.map((row) => ({
       kind: row.kind,
