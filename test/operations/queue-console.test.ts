@@ -210,6 +210,12 @@ describe('the queue console', () => {
     // The old cookie, replayed, no longer opens anything.
     expect((await send('GET', '/admin/queues/api/queues', { cookie })).status).toBe(401);
 
+    // Signing in again from a browser that carries a session replaces it.
+    const first = await signIn(OPS);
+    const replaced = await send('POST', '/admin/sign-in', { cookie: first, form: OPS });
+    expect(replaced.status).toBe(303);
+    expect((await send('GET', '/admin/queues/api/queues', { cookie: first })).status).toBe(401);
+
     const again = await signIn(ADMIN);
     expect((await send('GET', '/admin/queues/api/queues', { cookie: again })).status).toBe(200);
     await database.db.updateTable('users').set({ disabled_at: new Date() }).where('email', '=', ADMIN.email).execute();

@@ -206,6 +206,9 @@ export function mountQueueConsole(app: Express, deps: QueueConsoleDeps): void {
       res.status(403).type('html').send(refusedPage(`The ${principal.role} role has no access to the queue console.`));
       return;
     }
+    // A fresh id at every sign-in; a session the browser already carried ends here.
+    const previous = readCookies(req).get(SESSION_COOKIE);
+    if (previous !== undefined) await sessions.destroy(previous);
     const id = await sessions.create({ userId: Number(principal.sub), email, role: principal.role });
     req.log.info({ role: principal.role }, 'signed in to the queue console');
     res.cookie(SESSION_COOKIE, id, { ...cookieOptions, maxAge: deps.sessionTtlSeconds * 1_000 });
