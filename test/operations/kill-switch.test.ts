@@ -10,7 +10,7 @@ import { startTestApi, type TestApi } from '../support/api.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { insertLoan } from '../support/fixtures.js';
 import { startOwnRedis, type OwnRedis } from '../support/own-redis.js';
-import { startTestWorker } from '../support/worker.js';
+import { spawnWorkerProcess, startTestWorker } from '../support/worker.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -211,6 +211,47 @@ describe('POST /v1/admin/queues/:name/pause and /resume', () => {
     expect(await queues.get('payments').isPaused()).toBe(false);
     await api.request('POST', '/v1/admin/queues/dpd/resume', { body: {} });
     expect(await queues.get('dpd').isPaused()).toBe(false);
+  });
+
+  it('holds in the real worker process started on an emptied Redis, until resumed', async () => {
+    const loanIds = await Promise.all(Array.from({ length: 2 }, () => insertLoan(database)));
+    expect((await api.request('POST', '/v1/admin/queues/payments/pause', { body: { reason: 'process check' } })).status).toBe(200);
+    const intakes: string[] = [];
+    for (let i = 0; i < 20; i += 1) {
+      const response = await api.request('POST', '/v1/payments', {
+        role: 'finance',
+        body: { utr: nextUtr(), loanId: loanIds[i % 2], amountPaise: 2_000 + i, valueDate: today, mode: 'NEFT' },
+      });
+      intakes.push((response.body as { intakeId: string }).intakeId);
+    }
+    await own.flushAll();
+    const child = spawnWorkerProcess(
+      {
+        DATABASE_URL: database.url,
+        REDIS_URL: own.url,
+        QUEUE_PREFIX: 'loanops',
+        PAYMENT_SWEEP_AFTER_MS: '1000',
+        PAYMENT_SWEEP_INTERVAL_MS: '500',
+        QUEUE_CONTROL_SYNC_MS: '300',
+      },
+      ['--queues', 'payments,edits'],
+    );
+    try {
+      await waitFor(() => queues.get('payments').isPaused(), { what: 'the worker process to pause payments again', timeoutMs: 30_000 });
+      await waitFor(async () => (await queues.get('payments').getWaitingCount()) === 20, { what: 'its sweeper to re-enqueue 20' });
+      await editApplied(loanIds[0] as number, 'worker process up');
+      expect(await intakeCounts(intakes)).toEqual({ RECEIVED: 20 });
+      expect((await api.request('POST', '/v1/admin/queues/payments/resume', { body: {} })).status).toBe(200);
+      await waitFor(async () => (await intakeCounts(intakes)).POSTED === 20, { what: 'all 20 posted by the process', timeoutMs: 60_000 });
+      const once = await sql<{ payments: number; distinct_intakes: number }>`
+        SELECT count(*)::int AS payments, count(DISTINCT intake_id)::int AS distinct_intakes
+        FROM payments WHERE intake_id = ANY(${intakes}::uuid[])`.execute(database.db);
+      expect(once.rows[0]).toEqual({ payments: 20, distinct_intakes: 20 });
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
   });
 
   it('with Redis down shows the Postgres side, and refuses a switch with 503 changing nothing', async () => {
