@@ -25,6 +25,8 @@ export function startTestWorker(
     collections?: Partial<CollectionsWorkerSettings>;
     alerter?: Alerter;
     metrics?: Metrics;
+    /** How often the recorded queue pauses are re-applied (ms); the worker's default when absent. */
+    queueControlSyncMs?: number;
   } = {},
 ): RunningWorker & { closeAll(): Promise<void> } {
   const redis = createRedis(redisUrl);
@@ -38,6 +40,7 @@ export function startTestWorker(
     concurrency: options.concurrency ?? 8,
     name: 'test-worker',
     ...(options.sweep ? { sweep: options.sweep } : {}),
+    ...(options.queueControlSyncMs !== undefined ? { queueControlSyncMs: options.queueControlSyncMs } : {}),
     dpd: { ...defaultDpdSettings(), cronEnabled: false, ...options.dpd },
     collections: { ...COLLECTIONS_DEFAULTS, ...options.collections },
     ...(options.alerter ? { alerter: options.alerter } : {}),

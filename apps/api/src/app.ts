@@ -17,6 +17,9 @@ import { rateLimits } from './http/rate-limit.js';
 import { requestLog } from './http/request-log.js';
 import { routeRegistrar } from './http/route.js';
 import { securityMonitor } from './http/security-monitor.js';
+import type { FeatureFlags } from '@loanops/operations';
+import { mountQueueConsole } from './console/queue-console.js';
+import { adminQueueRoutes } from './routes/admin-queues.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { collectorRoutes } from './routes/collectors.js';
@@ -51,6 +54,10 @@ export interface AppDeps {
   intakeBatch?: { max: number; waitMs: number };
   /** Borrowers per chunk of a DPD run started by hand (DPD_CHUNK_BORROWERS). */
   dpdChunkBorrowers: number;
+  /** Shown by GET /v1/admin/status (CRON_ENABLED and the rest; all on when absent, as configured by default). */
+  featureFlags?: FeatureFlags;
+  /** The queue console at /admin/queues (CONSOLE_*); Secure cookies in production. */
+  queueConsole?: { sessionTtlSeconds: number; secureCookie: boolean; origin?: string };
   now?: () => Date;
   /** /metrics answers only to `Authorization: Bearer <METRICS_TOKEN>` when set. */
   metricsToken?: string;
@@ -105,6 +112,17 @@ export function createApp(deps: AppDeps): LoanOpsApp {
   });
 
   authRoutes(app, { db: deps.db, redis: deps.redis, policy: { ...deps.signIn, secret: deps.jwtSecret }, metrics: deps.metrics });
+  mountQueueConsole(app, {
+    db: deps.db,
+    redis: deps.redis,
+    queues: deps.queues,
+    policy: { ...deps.signIn, secret: deps.jwtSecret },
+    metrics: deps.metrics,
+    keyPrefix: deps.signIn.keyPrefix,
+    sessionTtlSeconds: deps.queueConsole?.sessionTtlSeconds ?? 8 * 3600,
+    secureCookie: deps.queueConsole?.secureCookie ?? false,
+    ...(deps.queueConsole?.origin ? { origin: deps.queueConsole.origin } : {}),
+  });
 
   const enqueueTimeoutMs = deps.enqueueTimeoutMs ?? 2_000;
   const v1 = express.Router();
@@ -121,6 +139,11 @@ export function createApp(deps: AppDeps): LoanOpsApp {
   });
   auditRoutes(route, { db: deps.db });
   dpdRunRoutes(route, { db: deps.db, queues: deps.queues, chunkBorrowers: deps.dpdChunkBorrowers, now });
+  adminQueueRoutes(route, {
+    db: deps.db,
+    queues: deps.queues,
+    flags: deps.featureFlags ?? { CRON_ENABLED: true, ESCALATION_ENABLED: true, SCORING_ENABLED: true, REMINDERS_ENABLED: true },
+  });
   legalCaseRoutes(route, { db: deps.db, pageMax: deps.loansPageMax });
   promiseRoutes(route, { db: deps.db, now, pageMax: deps.loansPageMax });
   collectorRoutes(route, { db: deps.db, bucketTable: deps.bucketTable, now });

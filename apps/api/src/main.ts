@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { apiConfigSchema, loadConfigOrExit } from '@loanops/config';
 import { createDb, isSchemaCurrent, postgresProblem } from '@loanops/db';
 import { createAlerter, createMetrics, logSink, startConnectionProbe, webhookSink } from '@loanops/observability';
+import { startQueueControlSync } from '@loanops/operations';
 import { createQueues } from '@loanops/queues';
 import { sql } from 'kysely';
 import { closeServerGracefully, createLogger, createRedis, onShutdownSignal, redisProblem } from '@loanops/runtime';
@@ -68,7 +69,20 @@ const app = createApp({
   loansPageMax: config.LOANS_PAGE_MAX,
   intakeBatch: { max: config.INTAKE_BATCH_MAX, waitMs: config.INTAKE_BATCH_WAIT_MS },
   dpdChunkBorrowers: config.DPD_CHUNK_BORROWERS,
+  featureFlags: {
+    CRON_ENABLED: config.CRON_ENABLED,
+    ESCALATION_ENABLED: config.ESCALATION_ENABLED,
+    SCORING_ENABLED: config.SCORING_ENABLED,
+    REMINDERS_ENABLED: config.REMINDERS_ENABLED,
+  },
+  queueConsole: {
+    sessionTtlSeconds: config.CONSOLE_SESSION_MINUTES * 60,
+    secureCookie: config.NODE_ENV === 'production',
+    ...(config.CONSOLE_ORIGIN ? { origin: config.CONSOLE_ORIGIN } : {}),
+  },
 });
+// The queue kill switches recorded in Postgres, applied to Redis now and kept applied.
+const queueControls = startQueueControlSync({ db, queues, intervalMs: config.QUEUE_CONTROL_SYNC_MS, logger });
 const server: Server = app.listen(config.PORT, config.HOST, () => {
   logger.info({ port: config.PORT, host: config.HOST }, 'api listening');
 });
@@ -98,6 +112,7 @@ onShutdownSignal(
       { name: 'stop accepting and finish requests in flight', run: () => closeServerGracefully(server) },
       { name: 'store pending payment requests', run: () => app.drain() },
       { name: 'stop the database probe', run: () => probe.stop() },
+      { name: 'stop applying queue kill switches', run: () => queueControls.stop() },
       { name: 'close queues', run: () => queues.close() },
       { name: 'send pending alerts', run: () => alerter.flush() },
       { name: 'close database pool', run: close },

@@ -54,6 +54,7 @@ const running = startWorker({
   name,
   lockDurationMs: config.WORKER_LOCK_DURATION_MS,
   auditSealIntervalMs: config.AUDIT_SEAL_INTERVAL_MS,
+  queueControlSyncMs: config.QUEUE_CONTROL_SYNC_MS,
   sweep: { olderThanMs: config.PAYMENT_SWEEP_AFTER_MS, intervalMs: config.PAYMENT_SWEEP_INTERVAL_MS },
   dpd: {
     cronEnabled: config.CRON_ENABLED,

@@ -8,6 +8,7 @@ import type { Alerter, Metrics } from '@loanops/observability';
 import { QUEUE_NAMES, createQueues, editJobId, paymentJobId, type QueueName } from '@loanops/queues';
 import { coerceError, type Logger } from '@loanops/runtime';
 import { findWaitingEdits } from '@loanops/loan-book';
+import { startQueueControlSync } from '@loanops/operations';
 import { findWaitingIntakes } from '@loanops/payments';
 import { editsProcessor } from './processors/edits.js';
 import { paymentsProcessor } from './processors/payments.js';
@@ -44,6 +45,11 @@ export interface WorkerDeps {
   metrics?: Metrics;
   /** Critical alerts: a job failed for good, a payment processing error. */
   alerter?: Alerter;
+  /**
+   * How often the kill switches recorded in Postgres are re-applied to Redis (ms; 0: only at
+   * start). Workers take no job before they have been applied once.
+   */
+  queueControlSyncMs?: number;
 }
 
 export interface RunningWorker {
@@ -121,6 +127,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
             ? deps.dpd.concurrency
             : deps.concurrency,
       name: deps.name,
+      autorun: false,
       ...(deps.lockDurationMs ? { lockDuration: deps.lockDurationMs, stalledInterval: deps.lockDurationMs } : {}),
     });
     worker.on('failed', (job, error) => {
@@ -164,6 +171,30 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
           : []),
       ]
     : [];
+  // A paused queue stays paused across restarts and a Redis that came back empty: the pauses are
+  // re-applied from Postgres before any worker takes a job, and again every queueControlSyncMs;
+  // each worker also holds its own fetching while its queue is recorded as paused.
+  let closing = false;
+  const controls = startQueueControlSync({
+    db: deps.db,
+    queues: producers,
+    names: deps.queues,
+    intervalMs: deps.queueControlSyncMs ?? 5_000,
+    logger: deps.logger,
+    onRecord: async (recorded) => {
+      if (closing) return;
+      await Promise.all(
+        workers.map(async (worker, index) => {
+          const hold = recorded.get(deps.queues[index] as QueueName) ?? false;
+          if (hold && !worker.isPaused()) await worker.pause(true);
+          else if (!hold && worker.isPaused()) await worker.resume();
+          else if (!hold && !worker.isRunning()) {
+            worker.run().catch((error: unknown) => deps.logger.error({ err: coerceError(error) }, 'worker stopped with an error'));
+          }
+        }),
+      );
+    },
+  });
   const sealer = deps.auditSealIntervalMs ? startAuditSealer(deps.db, deps.logger, deps.auditSealIntervalMs) : null;
   const dpdRuntime = dpd.start();
   const collectionsRuntime = collections.start();
@@ -171,8 +202,10 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
   deps.logger.info({ queues: deps.queues, concurrency: deps.concurrency }, 'worker started');
   return {
     workers,
-    ready: Promise.all([dpdRuntime.ready, collectionsRuntime.ready, maintenanceRuntime.ready]).then(() => undefined),
+    ready: Promise.all([dpdRuntime.ready, collectionsRuntime.ready, maintenanceRuntime.ready, controls.ready]).then(() => undefined),
     async close() {
+      closing = true;
+      await controls.stop();
       await dpdRuntime.stop();
       await collectionsRuntime.stop();
       await maintenanceRuntime.stop();

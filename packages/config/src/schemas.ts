@@ -101,6 +101,8 @@ const shared = {
   DB_PROBE_INTERVAL_MS: envInt(5_000, 100, 600_000),
   /** On SIGTERM/SIGINT: how long in-flight requests or active jobs get before the process gives up. */
   SHUTDOWN_TIMEOUT_MS: envInt(30_000, 1_000, 600_000),
+  /** How often the queue kill switches recorded in Postgres are re-applied to Redis (ms; 0: at start only). */
+  QUEUE_CONTROL_SYNC_MS: envInt(5_000, 0, 3_600_000),
 };
 
 const DEV_JWT_SECRET = 'loanops-development-secret-not-for-production-use';
@@ -132,6 +134,13 @@ export const apiConfigSchema = z
     RATE_LIMIT_PER_USER: envInt(30_000, 0, 10_000_000),
     /** More 401/403 answers than this within a minute raise the unauthorized-access alert. */
     UNAUTHORIZED_BURST_PER_MINUTE: envInt(20, 1, 1_000_000),
+    /** A queue console (/admin/queues) session lasts this long after sign-in. */
+    CONSOLE_SESSION_MINUTES: envInt(480, 5, 7 * 24 * 60),
+    /** The console's public origin (e.g. https://ops.lender.in) when a proxy sits in front; writes must come from it. */
+    CONSOLE_ORIGIN: z
+      .string()
+      .regex(/^https?:\/\/[^/\s]+$/, 'must be an origin like https://ops.example.com (no path)')
+      .optional(),
   })
   .transform((env, ctx) => {
     if (env.JWT_SECRET === undefined && env.NODE_ENV === 'production') {

@@ -37,6 +37,9 @@ export const ROUTE_ROLES = {
   'GET /v1/reconciliations': ['admin', 'finance'],
   'GET /v1/reconciliations/:statementId': ['admin', 'finance'],
   'GET /v1/reconciliations/:statementId/items': ['admin', 'finance'],
+  'POST /v1/admin/queues/:name/pause': ['admin'],
+  'POST /v1/admin/queues/:name/resume': ['admin'],
+  'GET /v1/admin/status': ['admin', 'ops'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type RouteKey = keyof typeof ROUTE_ROLES;

@@ -6,6 +6,7 @@ import type { RouteKey } from '../http/access.js';
 import { auditQuery } from '../routes/audit.js';
 import { dpdRunListQuery, runParam, startBody } from '../routes/dpd-runs.js';
 import { dpdRunsQuery, efficiencyQuery, legalPipelineQuery, portfolioQuery, rollRateQuery } from '@loanops/reports';
+import { queueNameParam, queueSwitchBody } from '../routes/admin-queues.js';
 import { allocationBody, collectorParam, leaderboardQuery, scoreHistoryQuery } from '../routes/collectors.js';
 import { integrityRunListQuery, integrityRunParam } from '../routes/integrity-runs.js';
 import { legalCaseListQuery } from '../routes/legal-cases.js';
@@ -121,6 +122,24 @@ export function routeOperations(settings: { bucketTable: BucketTable; pageMax: n
       summary: 'Legal cases opened by escalation',
       query: legalCaseListQuery(settings.pageMax),
       success: { status: 200, description: '{ items, nextCursor }' },
+    },
+    'POST /v1/admin/queues/:name/pause': {
+      summary: 'Kill switch: no worker takes new jobs of the queue until it is resumed (kept in Postgres, audited)',
+      params: queueNameParam,
+      body: queueSwitchBody,
+      success: { status: 200, description: 'the queue control as recorded' },
+      errors: { 404: 'NOT_FOUND (unknown queue)' },
+    },
+    'POST /v1/admin/queues/:name/resume': {
+      summary: 'Resume a paused queue (audited)',
+      params: queueNameParam,
+      body: queueSwitchBody,
+      success: { status: 200, description: 'the queue control as recorded' },
+      errors: { 404: 'NOT_FOUND (unknown queue)' },
+    },
+    'GET /v1/admin/status': {
+      summary: "Feature flags, each queue's state and counts, the last run of each scheduled job",
+      success: { status: 200, description: 'the status' },
     },
     'POST /v1/promises': {
       summary: 'Record a promise to pay (a collector on their own loans); supersedes the open one',
