@@ -79,14 +79,18 @@ async function buildTemplate(serverUrl: string, name: string): Promise<void> {
   try {
     await admin.query("SELECT pg_advisory_lock(hashtext('loanops-test-template'))");
     const found = await admin.query<{ ready: boolean }>(
-      "SELECT coalesce(shobj_description(oid, 'pg_database') = 'ready', false) AS ready FROM pg_database WHERE datname = $1",
+      "SELECT coalesce(shobj_description(oid, 'pg_database') LIKE 'ready%', false) AS ready FROM pg_database WHERE datname = $1",
       [name],
     );
-    // Templates of older schemas are of no further use; one another run is cloning from right now
-    // is left alone (DROP without FORCE refuses a database in use).
+    // Templates of other schemas: a half-built one, or one made more than a day ago, is of no further
+    // use. A recent one may belong to another checkout testing another schema on the same server and
+    // is kept; one another run is cloning from right now is left alone (DROP without FORCE refuses a
+    // database in use).
     const stale = await admin.query<{ datname: string }>(
-      "SELECT datname FROM pg_database WHERE datname LIKE 'loanops\\_tpl\\_%' AND datname <> $1",
-      [name],
+      `SELECT datname FROM pg_database
+       WHERE datname LIKE 'loanops\\_tpl\\_%' AND datname <> $1
+         AND coalesce(substring(shobj_description(oid, 'pg_database') FROM '^ready (\\d+)$')::bigint, 0) < $2`,
+      [name, Date.now() - 24 * 3600 * 1000],
     );
     for (const row of stale.rows) await admin.query(`DROP DATABASE IF EXISTS "${row.datname}"`).catch(() => undefined);
     if (found.rows[0]?.ready) return;
@@ -100,7 +104,7 @@ async function buildTemplate(serverUrl: string, name: string): Promise<void> {
     } finally {
       await db.destroy();
     }
-    await admin.query(`COMMENT ON DATABASE "${name}" IS 'ready'`);
+    await admin.query(`COMMENT ON DATABASE "${name}" IS 'ready ${Date.now()}'`);
   } finally {
     await admin.query("SELECT pg_advisory_unlock(hashtext('loanops-test-template'))").catch(() => undefined);
     await admin.end();
