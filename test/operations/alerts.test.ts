@@ -1,12 +1,11 @@
+import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb } from '@loanops/db';
 import { createAlerter, logSink, webhookSink, type Alerter } from '@loanops/observability';
 import { paymentJobId } from '@loanops/queues';
 import { startAlertReceiver, type AlertReceiver } from '../support/alert-receiver.js';
 import { startTestApi } from '../support/api.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { withDatabase } from '../support/services.js';
 import { insertLoan } from '../support/fixtures.js';
 import { createTestRedis, type TestRedis } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
@@ -82,9 +81,10 @@ describe('alerts', () => {
   it('raises job-failed only once the retries are used up', async () => {
     receiver.received.length = 0;
     const alerter = webhookAlerter(0);
-    // A worker whose database does not exist: every attempt fails with an ordinary (retryable) error.
-    const missing = createDb({ databaseUrl: withDatabase(database.url, `${database.name}_missing`), poolMax: 1 });
-    const worker = startTestWorker({ ...database, ...missing }, redis.url, redis.prefix, { alerter });
+    // Every posting attempt fails with an ordinary (retryable) error: the intake table is out of the
+    // way (the worker still reads its queue controls, so it starts taking jobs).
+    await sql`ALTER TABLE payment_intake RENAME TO payment_intake_away`.execute(database.db);
+    const worker = startTestWorker(database, redis.url, redis.prefix, { alerter });
     try {
       const intakeId = '00000000-0000-4000-8000-000000000003';
       await redis.queues.add('payments', 'post-payment', { intakeId }, { jobId: `retry-${intakeId}`, attempts: 3, backoff: { type: 'fixed', delay: 100 } });
@@ -95,7 +95,7 @@ describe('alerts', () => {
       expect(receiver.ofKind('job-failed')[0]?.details).toMatchObject({ queue: 'payments', attemptsMade: 3 });
     } finally {
       await worker.closeAll();
-      await missing.close();
+      await sql`ALTER TABLE payment_intake_away RENAME TO payment_intake`.execute(database.db);
     }
   });
 

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { businessToday } from '@loanops/domain';
 import { startQueueControlSync } from '@loanops/operations';
-import { createQueues, type Queues } from '@loanops/queues';
+import { QUEUE_NAMES, createQueues, type Queues } from '@loanops/queues';
 import { createRedis } from '@loanops/runtime';
 import type { Redis } from 'ioredis';
 import { startTestApi, type TestApi } from '../support/api.js';
@@ -104,7 +104,7 @@ describe('POST /v1/admin/queues/:name/pause and /resume', () => {
       };
       expect((response.body as { redis: string }).redis).toBe('ok');
       expect(body.flags).toEqual({ CRON_ENABLED: false, ESCALATION_ENABLED: true, SCORING_ENABLED: false, REMINDERS_ENABLED: true });
-      expect(body.queues.map((queue) => queue.name).sort()).toEqual(['dpd', 'edits', 'escalation', 'payments']);
+      expect(body.queues.map((queue) => queue.name).sort()).toEqual([...QUEUE_NAMES].sort());
       expect(body.queues.find((queue) => queue.name === 'escalation')).toMatchObject({
         pausedInRedis: false,
         pausedInPostgres: false,

@@ -4,6 +4,7 @@ import { startTestApi, type TestApi } from '../support/api.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createTestRedis, type TestRedis } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
+import { QUEUE_NAMES } from '@loanops/queues';
 
 /**
  * The queue console over plain HTTP: sign-in, the session cookie, refusal of cross-site writes,
@@ -99,7 +100,7 @@ describe('the queue console', () => {
     const queues = await send('GET', '/admin/queues/api/queues', { cookie: `loanops_console=${session}` });
     expect(queues.status).toBe(200);
     const body = (await queues.json()) as { queues: { name: string; readOnlyMode: boolean }[] };
-    expect(body.queues.map((queue) => queue.name).sort()).toEqual(['dpd', 'edits', 'escalation', 'payments']);
+    expect(body.queues.map((queue) => queue.name).sort()).toEqual([...QUEUE_NAMES].sort());
     expect(body.queues.every((queue) => !queue.readOnlyMode)).toBe(true);
   });
 
@@ -191,7 +192,7 @@ describe('the queue console', () => {
     const queues = await send('GET', '/admin/queues/api/queues', { cookie });
     expect(queues.status).toBe(200);
     const body = (await queues.json()) as { queues: { readOnlyMode: boolean }[] };
-    expect(body.queues.length).toBe(4);
+    expect(body.queues.length).toBe(QUEUE_NAMES.length);
     expect(body.queues.every((queue) => queue.readOnlyMode)).toBe(true);
     for (const path of ['/admin/queues/api/queues/payments/pause', '/admin/queues/api/queues/pause', '/admin/queues/api/queues/payments/retry/failed', '/admin/queues/api/queues/payments/clean/completed']) {
       const response = await send('PUT', path, { cookie });
