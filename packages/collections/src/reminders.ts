@@ -10,7 +10,8 @@ import {
   reminderSendBy,
   type ReminderKind,
 } from './rules/reminders.js';
-import { findInstallmentCandidates, findPromiseCandidates } from './sql/reminder-candidates.js';
+import { paidTowardsPromise } from './rules/promise-rules.js';
+import { findInstallmentCandidates, findLoanPayments, findPromiseCandidates } from './sql/reminder-candidates.js';
 
 export interface ReminderPlan {
   today: BusinessDate;
@@ -37,16 +38,32 @@ interface Reminder {
 }
 
 /**
- * Puts the day's reminders in the notifications outbox: promises due tomorrow and today, and
- * installments due within the next N days. The outbox's unique key (promise or installment, kind)
+ * Puts the day's reminders in the notifications outbox: promises due tomorrow and today (unless
+ * what counts towards them is already paid), and installments due within the next N days. The outbox's unique key (promise or installment, kind)
  * makes each once, however often the plan runs or however many run it at once.
  */
 export async function planReminders(db: Kysely<Database>, plan: ReminderPlan): Promise<{ promises: number; installments: number }> {
   const tomorrow = addDays(plan.today, 1);
   const promiseReminders: Reminder[] = [];
-  for (const row of await findPromiseCandidates(db, { today: plan.today, tomorrow })) {
+  const candidates = await findPromiseCandidates(db, { today: plan.today, tomorrow });
+  const earliest = candidates.reduce((min, row) => (row.made_on < min ? row.made_on : min), plan.today);
+  const payments = await findLoanPayments(db, [...new Set(candidates.map((row) => row.loan_id))], earliest);
+  for (const row of candidates) {
     const kind = promiseReminderKind(row.promised_on, plan.today);
     if (!kind) continue;
+    // A borrower who has already paid what they promised is not chased for it.
+    const paid = paidTowardsPromise(
+      { amountPaise: row.amount_paise, madeOn: row.made_on, madeAt: row.made_at, promisedOn: row.promised_on },
+      payments
+        .filter((payment) => payment.loan_id === row.loan_id)
+        .map((payment) => ({
+          amountPaise: payment.amount_paise,
+          valueDate: payment.value_date,
+          postedAt: payment.posted_at,
+          reversed: payment.status === 'REVERSED',
+        })),
+    );
+    if (paid >= row.amount_paise) continue;
     promiseReminders.push({
       kind,
       subjectId: row.promise_id,

@@ -9,6 +9,8 @@ export interface PromiseCandidate {
   loan_id: number;
   loan_number: string;
   amount_paise: number;
+  made_on: BusinessDate;
+  made_at: Date;
   promised_on: BusinessDate;
   phone: string;
   language: 'en' | 'hi';
@@ -20,7 +22,8 @@ export async function findPromiseCandidates(
   dates: { today: BusinessDate; tomorrow: BusinessDate },
 ): Promise<PromiseCandidate[]> {
   const result = await sql<PromiseCandidate>`
-    SELECT p.id AS promise_id, l.id AS loan_id, l.loan_number, p.amount_paise, p.promised_on::text AS promised_on,
+    SELECT p.id AS promise_id, l.id AS loan_id, l.loan_number, p.amount_paise, p.made_on::text AS made_on, p.made_at,
+           p.promised_on::text AS promised_on,
            b.phone, b.language
     FROM promises p
     JOIN loans l ON l.id = p.loan_id
@@ -64,4 +67,23 @@ export async function findInstallmentCandidates(
     ORDER BY i.id
     LIMIT ${range.limit}`.execute(db);
   return result.rows;
+}
+
+export interface LoanPayment {
+  loan_id: number;
+  amount_paise: number;
+  value_date: BusinessDate;
+  posted_at: Date;
+  status: 'POSTED' | 'REVERSED';
+}
+
+/** Payments on these loans value-dated on or after `from`. */
+export async function findLoanPayments(db: Kysely<Database>, loanIds: readonly number[], from: BusinessDate): Promise<LoanPayment[]> {
+  if (loanIds.length === 0) return [];
+  return db
+    .selectFrom('payments')
+    .select(['loan_id', 'amount_paise', 'value_date', 'posted_at', 'status'])
+    .where('loan_id', 'in', [...loanIds])
+    .where('value_date', '>=', from)
+    .execute();
 }
