@@ -81,12 +81,11 @@ export async function planReminders(db: Kysely<Database>, plan: ReminderPlan): P
 
   let installments = 0;
   const range = installmentReminderRange(plan.today, plan.installmentDaysBefore);
-  for (let afterId = 0; ; ) {
-    const rows = await findInstallmentCandidates(db, { ...range, afterId, limit: 1_000 });
-    if (rows.length === 0) break;
+  const due = await findInstallmentCandidates(db, range);
+  for (let start = 0; start < due.length; start += 1_000) {
     installments += await insertReminders(
       db,
-      rows.map((row) => ({
+      due.slice(start, start + 1_000).map((row) => ({
         kind: 'INSTALLMENT_DUE' as const,
         subjectId: row.installment_id,
         loanId: row.loan_id,
@@ -100,7 +99,6 @@ export async function planReminders(db: Kysely<Database>, plan: ReminderPlan): P
       })),
       plan,
     );
-    afterId = rows[rows.length - 1]?.installment_id as number;
   }
   return { promises, installments };
 }

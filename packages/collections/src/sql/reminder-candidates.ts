@@ -48,10 +48,13 @@ export interface InstallmentCandidate {
   language: 'en' | 'hi';
 }
 
-/** Unpaid installments of ACTIVE loans due from .. to without a reminder yet, a page at a time. */
+/**
+ * Unpaid installments of ACTIVE loans due from .. to without a reminder yet, in one read (a few
+ * days' due dates: tens of thousands of rows for a million loans; paging would rescan the range).
+ */
 export async function findInstallmentCandidates(
   db: Kysely<Database>,
-  range: { from: BusinessDate; to: BusinessDate; afterId: number; limit: number },
+  range: { from: BusinessDate; to: BusinessDate },
 ): Promise<InstallmentCandidate[]> {
   const result = await sql<InstallmentCandidate>`
     SELECT i.id AS installment_id, l.id AS loan_id, l.loan_number, i.outstanding_paise, i.due_on::text AS due_on,
@@ -61,11 +64,9 @@ export async function findInstallmentCandidates(
     JOIN borrowers b ON b.id = l.borrower_id
     WHERE i.due_on BETWEEN ${range.from}::date AND ${range.to}::date
       AND (i.principal_paid_paise < i.principal_due_paise OR i.interest_paid_paise < i.interest_due_paise)
-      AND i.id > ${range.afterId}
       AND l.status = 'ACTIVE'
       AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.dedupe_key = 'installment:' || i.id || ':INSTALLMENT_DUE')
-    ORDER BY i.id
-    LIMIT ${range.limit}`.execute(db);
+    ORDER BY i.due_on, i.id`.execute(db);
   return result.rows;
 }
 
