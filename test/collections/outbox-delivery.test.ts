@@ -132,6 +132,37 @@ describe('notification delivery', () => {
     expect(await row(id)).toMatchObject({ status: 'PENDING', last_error: 'webhook no answer within 200 ms' });
   });
 
+  it('sends each notification once with two workers delivering at once', async () => {
+    await start(() => 200);
+    const second = startTestWorker(database, redis.url, redis.prefix, {
+      queues: ['reminders'],
+      collections: { now: clock, webhookUrl: receiver.url, pollMs: 100, retry: { maxAttempts: 3, baseDelayMs: 300, maxDelayMs: 10_000 } },
+    });
+    try {
+      await second.ready;
+      const ids = await Promise.all(Array.from({ length: 30 }, () => reminder()));
+      // Two deliveries at once besides the scheduled ones, on top of the two workers.
+      const queue = redis.queues.get('reminders');
+      await Promise.all([queue.add('deliver-notifications', {}), queue.add('deliver-notifications', {})]);
+      await waitFor(
+        async () => {
+          const rows = await database.db.selectFrom('notifications').select('status').where('id', 'in', ids).execute();
+          return rows.every((r) => r.status === 'SENT');
+        },
+        { what: 'all 30 to be SENT' },
+      );
+      const ours = new Set(
+        (await database.db.selectFrom('notifications').select('dedupe_key').where('id', 'in', ids).execute()).map((r) => r.dedupe_key),
+      );
+      // (A notification left pending by an earlier test may go too; only these 30 are counted.)
+      const keys = receiver.requests.map((request) => String(request.headers['idempotency-key'])).filter((key) => ours.has(key));
+      expect(keys).toHaveLength(30);
+      expect(new Set(keys).size).toBe(30);
+    } finally {
+      await second.closeAll();
+    }
+  });
+
   it('with REMINDERS_ENABLED=false still delivers the legal team’s notifications, and holds borrowers’', async () => {
     await start(() => 200, { remindersEnabled: false });
     const borrowerId = await reminder('log');

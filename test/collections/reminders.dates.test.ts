@@ -6,7 +6,7 @@ import { createTestRedis, type TestRedis } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 import { startTestWorker } from '../support/worker.js';
 import { loanWithDues } from '../dpd/helpers.js';
-import { ist } from './helpers.js';
+import { ist, payOn } from './helpers.js';
 import { startReceiver, type Receiver } from './receiver.js';
 
 /**
@@ -149,6 +149,15 @@ describe('reminders', () => {
     expect(await run('deliver-notifications')).toMatchObject({ sent: 1, expired: 1 });
     expect(receiver.requests.slice(sentBefore).map((request) => request.body.kind)).toEqual(['PROMISE_DUE_TODAY']);
     expect((await notifications()).find((n) => n.id === row?.id)?.status).toBe('EXPIRED');
+  });
+
+  it('does not remind a borrower who has already paid what they promised', async () => {
+    const loanId = await loanWithDues(database, ['2026-03-20'], '2026-03-01');
+    const paid = await promiseOn(loanId, '2026-03-13', '2026-03-11');
+    await payOn(database, loanId, 25_000, '2026-03-11');
+    clock = ist('2026-03-12', '10:00');
+    await run('plan-reminders');
+    expect((await notifications()).filter((n) => n.promise_id === paid)).toEqual([]);
   });
 
   it('judges the promise the day after its date when the plan runs', async () => {

@@ -169,6 +169,11 @@ describe('collector scoring', () => {
     expect(after[0]?.computed_at.getTime()).toBeGreaterThan(before[0]?.computed_at.getTime() as number);
     const count = await database.db.selectFrom('collector_scores').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(2);
+    const runs = await database.db.selectFrom('audit_log').select(['action', 'after']).where('entity_type', '=', 'collector_scores').where('entity_id', '=', DAY).execute();
+    expect(runs).toEqual([
+      { action: 'COLLECTOR_SCORES_COMPUTED', after: { scored: 2 } },
+      { action: 'COLLECTOR_SCORES_COMPUTED', after: { scored: 2 } },
+    ]);
   });
 
   it('GET /v1/collectors/scores is the leaderboard of a date (yesterday by default)', async () => {

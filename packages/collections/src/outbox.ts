@@ -58,6 +58,7 @@ export async function deliverDueNotifications(db: Kysely<Database>, settings: De
       if (!settings.borrowerMessagesEnabled) query = query.where('contact_hours', '=', false);
       const rows = await query.orderBy('next_attempt_at').orderBy('id').limit(batchSize).forUpdate().skipLocked().execute();
 
+      const sentIds: number[] = [];
       await Promise.all(
         rows.map(async (row) => {
           const at = now();
@@ -78,11 +79,7 @@ export async function deliverDueNotifications(db: Kysely<Database>, settings: De
               payload: row.payload,
             });
             counts.sent += 1;
-            await trx
-              .updateTable('notifications')
-              .set({ status: 'SENT', attempts, sent_at: now(), last_error: null })
-              .where('id', '=', row.id)
-              .execute();
+            sentIds.push(row.id);
           } catch (error) {
             const failure =
               error instanceof DeliveryError
@@ -115,6 +112,13 @@ export async function deliverDueNotifications(db: Kysely<Database>, settings: De
           }
         }),
       );
+      if (sentIds.length > 0) {
+        await trx
+          .updateTable('notifications')
+          .set((eb) => ({ status: 'SENT', attempts: eb('attempts', '+', 1), sent_at: now(), last_error: null }))
+          .where('id', 'in', sentIds)
+          .execute();
+      }
       return rows.length;
     });
     if (claimed < batchSize) return counts;

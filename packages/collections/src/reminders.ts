@@ -10,7 +10,8 @@ import {
   reminderSendBy,
   type ReminderKind,
 } from './rules/reminders.js';
-import { findInstallmentCandidates, findPromiseCandidates } from './sql/reminder-candidates.js';
+import { paidTowardsPromise } from './rules/promise-rules.js';
+import { findInstallmentCandidates, findLoanPayments, findPromiseCandidates } from './sql/reminder-candidates.js';
 
 export interface ReminderPlan {
   today: BusinessDate;
@@ -37,16 +38,32 @@ interface Reminder {
 }
 
 /**
- * Puts the day's reminders in the notifications outbox: promises due tomorrow and today, and
- * installments due within the next N days. The outbox's unique key (promise or installment, kind)
+ * Puts the day's reminders in the notifications outbox: promises due tomorrow and today (unless
+ * what counts towards them is already paid), and installments due within the next N days. The outbox's unique key (promise or installment, kind)
  * makes each once, however often the plan runs or however many run it at once.
  */
 export async function planReminders(db: Kysely<Database>, plan: ReminderPlan): Promise<{ promises: number; installments: number }> {
   const tomorrow = addDays(plan.today, 1);
   const promiseReminders: Reminder[] = [];
-  for (const row of await findPromiseCandidates(db, { today: plan.today, tomorrow })) {
+  const candidates = await findPromiseCandidates(db, { today: plan.today, tomorrow });
+  const earliest = candidates.reduce((min, row) => (row.made_on < min ? row.made_on : min), plan.today);
+  const payments = await findLoanPayments(db, [...new Set(candidates.map((row) => row.loan_id))], earliest);
+  for (const row of candidates) {
     const kind = promiseReminderKind(row.promised_on, plan.today);
     if (!kind) continue;
+    // A borrower who has already paid what they promised is not chased for it.
+    const paid = paidTowardsPromise(
+      { amountPaise: row.amount_paise, madeOn: row.made_on, madeAt: row.made_at, promisedOn: row.promised_on },
+      payments
+        .filter((payment) => payment.loan_id === row.loan_id)
+        .map((payment) => ({
+          amountPaise: payment.amount_paise,
+          valueDate: payment.value_date,
+          postedAt: payment.posted_at,
+          reversed: payment.status === 'REVERSED',
+        })),
+    );
+    if (paid >= row.amount_paise) continue;
     promiseReminders.push({
       kind,
       subjectId: row.promise_id,
@@ -64,12 +81,11 @@ export async function planReminders(db: Kysely<Database>, plan: ReminderPlan): P
 
   let installments = 0;
   const range = installmentReminderRange(plan.today, plan.installmentDaysBefore);
-  for (let afterId = 0; ; ) {
-    const rows = await findInstallmentCandidates(db, { ...range, afterId, limit: 1_000 });
-    if (rows.length === 0) break;
+  const due = await findInstallmentCandidates(db, range);
+  for (let start = 0; start < due.length; start += 1_000) {
     installments += await insertReminders(
       db,
-      rows.map((row) => ({
+      due.slice(start, start + 1_000).map((row) => ({
         kind: 'INSTALLMENT_DUE' as const,
         subjectId: row.installment_id,
         loanId: row.loan_id,
@@ -83,7 +99,6 @@ export async function planReminders(db: Kysely<Database>, plan: ReminderPlan): P
       })),
       plan,
     );
-    afterId = rows[rows.length - 1]?.installment_id as number;
   }
   return { promises, installments };
 }

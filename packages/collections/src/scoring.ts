@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { addDays, type BusinessDate } from '@loanops/domain';
-import type { Database } from '@loanops/db';
+import { recordAudit, type Actor, type Database } from '@loanops/db';
 import { SCORE_WINDOW_DAYS, scoreCollector, scoreWindow, type ScoreWeights } from '@loanops/domain';
 import { collectorActivity } from './sql/collector-activity.js';
 
@@ -14,13 +14,14 @@ export interface ScoringSettings {
 /**
  * Scores every active collector for `businessDate` over the trailing window and stores the day's
  * scores in one transaction, replacing what an earlier run of the same date stored (never a
- * second row); two runs of one date at once take turns. Collectors with nothing to score on (no
+ * second row); two runs of one date at once take turns. Each run is audited. Collectors with nothing to score on (no
  * loans due, no promises judged, no loans at the window's start) get no row.
  */
 export async function computeCollectorScores(
   db: Kysely<Database>,
   businessDate: BusinessDate,
   settings: ScoringSettings,
+  actor: Actor,
 ): Promise<{ scored: number }> {
   const windowDays = settings.windowDays ?? SCORE_WINDOW_DAYS;
   const window = scoreWindow(businessDate, windowDays);
@@ -56,6 +57,14 @@ export async function computeCollectorScores(
     for (let start = 0; start < rows.length; start += 1_000) {
       await trx.insertInto('collector_scores').values(rows.slice(start, start + 1_000)).execute();
     }
+    await recordAudit(trx, {
+      actor,
+      action: 'COLLECTOR_SCORES_COMPUTED',
+      entityType: 'collector_scores',
+      entityId: businessDate,
+      after: { scored: rows.length },
+      metadata: { window, weights: settings.weights },
+    });
     return { scored: rows.length };
   });
 }

@@ -35,7 +35,12 @@ export function scoringProcessor(deps: ScoringProcessorDeps) {
     }
     if (businessDate >= today) throw new UnrecoverableError(`${businessDate} has not ended yet (today is ${today}, IST)`);
     const judged = await resolveDuePromises(deps.db, today, { type: 'system', id: deps.workerName });
-    const { scored } = await computeCollectorScores(deps.db, businessDate, { weights: deps.weights, bucketNames: deps.bucketNames });
+    const { scored } = await computeCollectorScores(
+      deps.db,
+      businessDate,
+      { weights: deps.weights, bucketNames: deps.bucketNames },
+      { type: 'system', id: deps.workerName },
+    );
     log.info({ businessDate, scored, judged }, 'collector scores computed');
     return { enabled: true, businessDate, scored };
   };
