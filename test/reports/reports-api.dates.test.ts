@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BUCKET_TABLE } from '@loanops/domain';
-import { acceptPayment, postPayment } from '@loanops/payments';
+import { acceptPayment, postPayment, reversePayment } from '@loanops/payments';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createTestRedis, type TestRedis } from '../support/redis.js';
@@ -16,7 +16,8 @@ import { runDpd } from '../dpd/helpers.js';
  *   L1 (collector COLA) due 02-15, 03-15, 04-15 — SMA-0 (DPD 14) at creation; pays ₹2,200 on 03-16 → CURRENT
  *   L2 (COLA)           due 03-15, 04-15, 05-15 — CURRENT; pays ₹1,100 on 03-10 (before its due date)
  *   L3 (COLB)           due 01-10, 02-10, 03-10 — SMA-1 (DPD 50); pays nothing → NPA (DPD 92) on 04-12, escalated
- *   L4 (no collector)   due 03-20, 04-20        — CURRENT; pays nothing → SMA-0 (DPD 23) on 04-12
+ *   L4 (no collector)   due 03-20, 04-20        — CURRENT; pays ₹1,100 on 03-25, reversed (bounced) on 03-27
+ *                                                   → SMA-0 (DPD 7) on 03-27, DPD 23 on 04-12
  * and the DPD run of 2026-04-12. The API's clock is 2026-04-20 (IST).
  */
 const API_NOW = new Date('2026-04-19T20:00:00Z'); // 01:30 IST on 20 April; still 19 April in UTC and LA
@@ -29,7 +30,7 @@ const loans: Record<string, number> = {};
 const istNoon = (date: string) => new Date(`${date}T06:30:00Z`);
 const dues = (dates: string[]) => dates.map((dueOn) => ({ dueOn, principalPaise: 100_000, interestPaise: 10_000 }));
 
-async function pay(loanId: number, amountPaise: number, on: string, utr: string): Promise<void> {
+async function pay(loanId: number, amountPaise: number, on: string, utr: string): Promise<number> {
   const { intakeId } = await acceptPayment(
     database.db,
     { utr, loanId, amountPaise, valueDate: on, mode: 'UPI' },
@@ -37,6 +38,7 @@ async function pay(loanId: number, amountPaise: number, on: string, utr: string)
   );
   const outcome = await postPayment(database.db, intakeId, { bucketTable: DEFAULT_BUCKET_TABLE, now: istNoon(on), actorId: 'test' });
   if (outcome.status !== 'POSTED') throw new Error(`not posted: ${JSON.stringify(outcome)}`);
+  return outcome.paymentId;
 }
 
 beforeAll(async () => {
@@ -71,6 +73,14 @@ beforeAll(async () => {
   loans.L4 = await make(['2026-03-20', '2026-04-20']);
   await pay(loans.L2 as number, 110_000, '2026-03-10', 'UTRREPORTS0002');
   await pay(loans.L1 as number, 220_000, '2026-03-16', 'UTRREPORTS0001');
+  const bounced = await pay(loans.L4 as number, 110_000, '2026-03-25', 'UTRREPORTS0004');
+  await reversePayment(database.db, bounced, {
+    actor: { type: 'user', id: 'finance-1', role: 'finance' },
+    requestId: null,
+    reason: 'cheque bounced',
+    bucketTable: DEFAULT_BUCKET_TABLE,
+    now: istNoon('2026-03-27'),
+  });
   await runDpd(database, redis.queues, '2026-04-12');
   await waitFor(
     async () => (await database.db.selectFrom('legal_cases').select('id').executeTakeFirst()) ?? undefined,
@@ -99,6 +109,18 @@ describe('GET /v1/reports/portfolio-buckets', () => {
       ['TOTAL', 4, 1_100_000, 1_210_000],
     ]);
     expect(rowsOf(response.body)[0]).toMatchObject({ asOf: '2026-03-01', loansPct: 50, principalPct: 45.45 });
+  });
+
+  it('counts a payment reversed after the date as paid on it, and a crossing the run dated back', async () => {
+    const response = await api.request('GET', '/v1/reports/portfolio-buckets?asOf=2026-03-26', { role: 'finance' });
+    expect(rowsOf(response.body).map((row) => [row.bucket, row.loans, row.principalOutstandingPaise, row.totalOutstandingPaise])).toEqual([
+      ['CURRENT', 3, 400_000, 440_000],
+      ['SMA-0', 0, 0, 0],
+      ['SMA-1', 0, 0, 0],
+      ['SMA-2', 1, 300_000, 330_000],
+      ['NPA', 0, 0, 0],
+      ['TOTAL', 4, 700_000, 770_000],
+    ]);
   });
 
   it('counts the payments and the run by the later date', async () => {

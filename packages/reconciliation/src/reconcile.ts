@@ -7,7 +7,7 @@ import { parseStatement, type StatementProblem } from './parse-statement.js';
 /** A statement with wrong rows: 422 INVALID_STATEMENT, each problem with its row and field; nothing stored. */
 export class InvalidStatementError extends LoanOpsError {
   constructor(readonly problems: readonly StatementProblem[]) {
-    const shown = problems.slice(0, 5).map((p) => `row ${p.row}, ${p.column}: ${p.message}`);
+    const shown = problems.slice(0, 5).map((p) => (p.row > 0 ? `row ${p.row}, ${p.column}: ${p.message}` : `${p.column}: ${p.message}`));
     super('INVALID_STATEMENT', `the statement has ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${shown.join('; ')}${problems.length > 5 ? '; …' : ''}`, {
       status: 422,
       details: problems.slice(0, 1_000),
