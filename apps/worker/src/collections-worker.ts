@@ -10,7 +10,7 @@ import {
   type QueueName,
   type Queues,
 } from '@loanops/queues';
-import { coerceError, type Logger } from '@loanops/runtime';
+import { coerceError, retryUntilDone, type Logger } from '@loanops/runtime';
 import { registerSchedule, type ScheduleSettings } from './collections-schedule.js';
 import { remindersProcessor } from './processors/reminders.js';
 import { scoringProcessor } from './processors/scoring.js';
@@ -125,41 +125,23 @@ export function collectionsWorkerParts(deps: CollectionsWorkerDeps) {
 
   /** Registers (or removes) the schedules, retrying until Redis takes them; `ready` settles when all are in place. */
   function start(): { ready: Promise<void>; stop(): Promise<void> } {
-    let stopped = false;
-    const timers = new Set<NodeJS.Timeout>();
-    const settles: (() => void)[] = [];
-    const registrations = schedules().map(
-      ({ queue, schedule }) =>
-        new Promise<void>((resolve) => {
-          settles.push(resolve);
-          const attempt = () => {
-            if (stopped) return;
-            registerSchedule(deps.producers.get(queue), schedule).then(
-              (outcome) => {
-                deps.logger.info({ scheduler: schedule.id, outcome, repeat: schedule.repeat }, 'schedule');
-                resolve();
-              },
-              (error: unknown) => {
-                if (stopped) return;
-                deps.logger.error({ scheduler: schedule.id, err: coerceError(error) }, 'a schedule could not be registered; retrying');
-                const timer = setTimeout(() => {
-                  timers.delete(timer);
-                  attempt();
-                }, REGISTER_RETRY_MS);
-                timer.unref();
-                timers.add(timer);
-              },
-            );
-          };
-          attempt();
-        }),
+    const registrations = schedules().map(({ queue, schedule }) =>
+      retryUntilDone(
+        async () => {
+          const outcome = await registerSchedule(deps.producers.get(queue), schedule);
+          deps.logger.info({ scheduler: schedule.id, outcome, repeat: schedule.repeat }, 'schedule');
+        },
+        {
+          retryMs: REGISTER_RETRY_MS,
+          onError: (error) =>
+            deps.logger.error({ scheduler: schedule.id, err: coerceError(error) }, 'a schedule could not be registered; retrying'),
+        },
+      ),
     );
     return {
-      ready: Promise.all(registrations).then(() => undefined),
+      ready: Promise.all(registrations.map((registration) => registration.done)).then(() => undefined),
       async stop() {
-        stopped = true;
-        for (const timer of timers) clearTimeout(timer);
-        for (const settle of settles) settle();
+        for (const registration of registrations) registration.stop();
       },
     };
   }

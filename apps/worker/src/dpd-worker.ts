@@ -4,7 +4,7 @@ import type { BucketTable } from '@loanops/domain';
 import type { Database } from '@loanops/db';
 import type { ChunkHooks, DpdRunView, StartRunSettings } from '@loanops/dpd';
 import type { QueueName, Queues } from '@loanops/queues';
-import { coerceError, type Logger } from '@loanops/runtime';
+import { coerceError, retryUntilDone, type Logger } from '@loanops/runtime';
 import { registerDpdSchedule } from './dpd-schedule.js';
 import { startDpdRunSweeper } from './dpd-run-sweeper.js';
 import { dpdProcessor } from './processors/dpd.js';
@@ -79,29 +79,17 @@ export function dpdWorkerParts(deps: DpdWorkerDeps) {
 
   function start(): { ready: Promise<void>; stop(): Promise<void> } {
     if (!deps.queues.includes('dpd')) return { ready: Promise.resolve(), stop: async () => undefined };
-    let stopped = false;
-    let retry: NodeJS.Timeout | undefined;
-    let settle = () => undefined as void;
     const queue = deps.producers.get('dpd');
-    const ready = new Promise<void>((resolve) => {
-      settle = resolve;
-      const attempt = () => {
-        if (stopped) return;
-        registerDpdSchedule(queue, { enabled: settings.cronEnabled, pattern: settings.cron, timezone: settings.timezone }).then(
-          (outcome) => {
-            deps.logger.info({ outcome, cron: settings.cron, timezone: settings.timezone }, 'DPD schedule');
-            resolve();
-          },
-          (error: unknown) => {
-            if (stopped) return;
-            deps.logger.error({ err: coerceError(error) }, 'the DPD schedule could not be registered; retrying');
-            retry = setTimeout(attempt, REGISTER_RETRY_MS);
-            retry.unref();
-          },
-        );
-      };
-      attempt();
-    });
+    const registration = retryUntilDone(
+      async () => {
+        const outcome = await registerDpdSchedule(queue, { enabled: settings.cronEnabled, pattern: settings.cron, timezone: settings.timezone });
+        deps.logger.info({ outcome, cron: settings.cron, timezone: settings.timezone }, 'DPD schedule');
+      },
+      {
+        retryMs: REGISTER_RETRY_MS,
+        onError: (error) => deps.logger.error({ err: coerceError(error) }, 'the DPD schedule could not be registered; retrying'),
+      },
+    );
     const sweeper = startDpdRunSweeper({
       db: deps.db,
       queue,
@@ -113,11 +101,9 @@ export function dpdWorkerParts(deps: DpdWorkerDeps) {
       now,
     });
     return {
-      ready,
+      ready: registration.done,
       async stop() {
-        stopped = true;
-        clearTimeout(retry);
-        settle();
+        registration.stop();
         await sweeper.stop();
       },
     };

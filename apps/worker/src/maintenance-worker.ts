@@ -4,7 +4,7 @@ import type { BucketTable } from '@loanops/domain';
 import type { Database } from '@loanops/db';
 import { runIntegrityCheck, type IntegrityRunSummary } from '@loanops/integrity';
 import { INTEGRITY_SCHEDULER_ID, QUEUE_CATALOG, type QueueName, type Queues } from '@loanops/queues';
-import { coerceError, type Logger } from '@loanops/runtime';
+import { coerceError, retryUntilDone, type Logger } from '@loanops/runtime';
 
 /** The weekly data-integrity check (INTEGRITY_CRON in INTEGRITY_TIMEZONE; off with CRON_ENABLED=false). */
 export interface MaintenanceSettings {
@@ -80,36 +80,26 @@ export function maintenanceWorkerParts(deps: MaintenanceDeps) {
 
   function start(): { ready: Promise<void>; stop(): Promise<void> } {
     if (!deps.queues.includes('maintenance')) return { ready: Promise.resolve(), stop: async () => undefined };
-    let stopped = false;
-    let retry: NodeJS.Timeout | undefined;
-    let settle = () => undefined as void;
     const queue = deps.producers.get('maintenance');
     const { settings } = deps;
-    const ready = new Promise<void>((resolve) => {
-      settle = resolve;
-      const attempt = () => {
-        if (stopped) return;
-        registerIntegritySchedule(queue, { enabled: settings.cronEnabled, pattern: settings.integrityCron, timezone: settings.integrityTimezone }).then(
-          (outcome) => {
-            deps.logger.info({ outcome, cron: settings.integrityCron, timezone: settings.integrityTimezone }, 'integrity check schedule');
-            resolve();
-          },
-          (error: unknown) => {
-            if (stopped) return;
-            deps.logger.error({ err: coerceError(error) }, 'the integrity check schedule could not be registered; retrying');
-            retry = setTimeout(attempt, REGISTER_RETRY_MS);
-            retry.unref();
-          },
-        );
-      };
-      attempt();
-    });
+    const registration = retryUntilDone(
+      async () => {
+        const outcome = await registerIntegritySchedule(queue, {
+          enabled: settings.cronEnabled,
+          pattern: settings.integrityCron,
+          timezone: settings.integrityTimezone,
+        });
+        deps.logger.info({ outcome, cron: settings.integrityCron, timezone: settings.integrityTimezone }, 'integrity check schedule');
+      },
+      {
+        retryMs: REGISTER_RETRY_MS,
+        onError: (error) => deps.logger.error({ err: coerceError(error) }, 'the integrity check schedule could not be registered; retrying'),
+      },
+    );
     return {
-      ready,
+      ready: registration.done,
       async stop() {
-        stopped = true;
-        clearTimeout(retry);
-        settle();
+        registration.stop();
       },
     };
   }

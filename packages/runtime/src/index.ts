@@ -5,3 +5,4 @@ export { onShutdownSignal, type ShutdownStep } from './shutdown.js';
 export { closeServerGracefully } from './close-server.js';
 export { MicroBatcher } from './micro-batcher.js';
 export { startPeriodic, type Periodic } from './periodic.js';
+export { retryUntilDone, type RetriedTask } from './retry-until-done.js';
