@@ -102,7 +102,14 @@ describe('a dependency down at run time', () => {
     expect(((await notReady.value.json()) as { error: { message: string } }).error.message).toMatch(/^postgres did not answer/);
     expect((await fetch(`${api.url}/healthz`)).status).toBe(200);
     // One alert from each process (API and worker).
-    await waitFor(() => receiver.ofKind('database-connection-lost').length >= 2, { what: 'the connection-lost alerts', timeoutMs: 10_000 });
+    await waitFor(() => receiver.ofKind('database-connection-lost').length >= 2, { what: 'the connection-lost alerts', timeoutMs: 10_000 }).catch(
+      (error: unknown) => {
+        throw new Error(
+          `${(error as Error).message}; alerts: ${JSON.stringify(receiver.received.map((alert) => alert.text))}; ` +
+            `worker exit ${worker.child.exitCode ?? worker.child.signalCode}, stderr: ${worker.stderr().slice(-2_000)}; api stderr: ${api.stderr().slice(-2_000)}`,
+        );
+      },
+    );
     expect(receiver.ofKind('database-connection-lost')[0]?.text).toContain('postgres connection lost');
 
     // Postgres is back: the API serves again without a restart, and the worker posts.

@@ -32,6 +32,9 @@ export function createPool(options: DbOptions): pg.Pool {
   // An idle client losing its server (restart, network) must not crash the process; the pool
   // drops it and the next query gets a fresh one.
   pool.on('error', () => undefined);
+  // The same for a client that is checked out when its server goes (the pool listens only to idle
+  // ones): the query in flight fails with the error, and the pool drops the client on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   pool.on('connect', preparedStatements);
   return pool;
 }
