@@ -7,6 +7,7 @@ import { LOAN_STATUSES } from '@loanops/loan-book';
 import { collectorScope, principalOf } from '../http/auth.js';
 import type { RouteRegistrar } from '../http/route.js';
 import { parseInput } from '../http/validate.js';
+import { pageLimit } from '../http/query-params.js';
 
 export const collectorParam = z.object({
   id: z
@@ -15,16 +16,8 @@ export const collectorParam = z.object({
     .transform(Number),
 });
 const date = z.string().refine(isBusinessDate, 'must be a date written YYYY-MM-DD');
-const limit = (max: number, fallback: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= max, `must be between 1 and ${max}`)
-    .default(fallback);
-
-export const leaderboardQuery = z.strictObject({ date: date.optional(), limit: limit(1_000, 100) });
-export const scoreHistoryQuery = z.strictObject({ from: date.optional(), to: date.optional(), limit: limit(366, 30) });
+export const leaderboardQuery = z.strictObject({ date: date.optional(), limit: pageLimit(1_000, 100) });
+export const scoreHistoryQuery = z.strictObject({ from: date.optional(), to: date.optional(), limit: pageLimit(366, 30) });
 
 /** A bulk allocation names its loans, or a filter (at least one criterion, so nothing is allocated by accident). */
 export function allocationBody(bucketTable: BucketTable) {

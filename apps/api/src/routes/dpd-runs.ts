@@ -14,6 +14,7 @@ import type { Queues } from '@loanops/queues';
 import { principalOf } from '../http/auth.js';
 import type { RouteRegistrar } from '../http/route.js';
 import { parseInput } from '../http/validate.js';
+import { pageLimit } from '../http/query-params.js';
 
 export interface DpdRunRoutesDeps {
   db: Kysely<Database>;
@@ -34,12 +35,7 @@ export const runParam = z.object({
 export const dpdRunListQuery = z.strictObject({
   status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED'], { error: 'must be RUNNING, SUCCEEDED or FAILED' }).optional(),
   cursor: z.string().max(200).optional(),
-  limit: z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= 200, 'must be between 1 and 200')
-    .default(50),
+  limit: pageLimit(200),
 });
 
 /**

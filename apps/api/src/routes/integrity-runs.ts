@@ -4,6 +4,7 @@ import type { Database } from '@loanops/db';
 import { getIntegrityRun, listIntegrityRuns } from '@loanops/integrity';
 import type { RouteRegistrar } from '../http/route.js';
 import { parseInput } from '../http/validate.js';
+import { pageLimit } from '../http/query-params.js';
 
 export const integrityRunParam = z.object({
   runId: z.string().regex(/^[1-9]\d{0,15}$/, 'must be a run id').transform(Number),
@@ -11,12 +12,7 @@ export const integrityRunParam = z.object({
 
 export const integrityRunListQuery = z.strictObject({
   before: z.string().regex(/^[1-9]\d{0,15}$/, 'must be a run id').transform(Number).optional(),
-  limit: z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= 200, 'must be between 1 and 200')
-    .default(50),
+  limit: pageLimit(200),
 });
 
 /** The data-integrity check's runs (admin): latest first, and one run with the rows it found wrong. */

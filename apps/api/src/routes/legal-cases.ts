@@ -5,6 +5,7 @@ import type { Database } from '@loanops/db';
 import { LEGAL_CASE_STATUSES, listLegalCases } from '@loanops/dpd';
 import type { RouteRegistrar } from '../http/route.js';
 import { parseInput } from '../http/validate.js';
+import { pageLimit } from '../http/query-params.js';
 
 const positiveId = z
   .string()
@@ -20,12 +21,7 @@ export function legalCaseListQuery(pageMax: number) {
     openedFrom: date.optional(),
     openedTo: date.optional(),
     cursor: z.string().max(200).optional(),
-    limit: z
-      .string()
-      .regex(/^\d+$/, 'must be a whole number')
-      .transform(Number)
-      .refine((n) => n >= 1 && n <= pageMax, `must be between 1 and ${pageMax}`)
-      .default(50),
+    limit: pageLimit(pageMax),
   });
 }
 

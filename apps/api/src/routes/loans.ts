@@ -19,6 +19,7 @@ import { collectorScope, principalOf } from '../http/auth.js';
 import { parseInput } from '../http/validate.js';
 import { withTimeout } from '../http/with-timeout.js';
 import type { RouteRegistrar } from '../http/route.js';
+import { pageLimit } from '../http/query-params.js';
 
 export interface LoanRoutesDeps {
   db: Kysely<Database>;
@@ -58,12 +59,7 @@ export function listQuerySchema(bucketTable: BucketTable, pageMax: number) {
     borrowerId: positiveId.optional(),
     loanNumber: referenceField.optional(),
     cursor: z.string().max(200).optional(),
-    limit: z
-      .string()
-      .regex(/^\d+$/, 'must be a whole number')
-      .transform(Number)
-      .refine((n) => n >= 1 && n <= pageMax, `must be between 1 and ${pageMax}`)
-      .default(50),
+    limit: pageLimit(pageMax),
   });
 }
 

@@ -7,6 +7,7 @@ import { decodeCursor, encodeCursor } from '@loanops/loan-book';
 import { collectorScope, principalOf } from '../http/auth.js';
 import type { RouteRegistrar } from '../http/route.js';
 import { parseInput } from '../http/validate.js';
+import { pageLimit } from '../http/query-params.js';
 
 const positiveId = z
   .string()
@@ -28,12 +29,7 @@ export function promiseListQuery(pageMax: number) {
     promisedFrom: date.optional(),
     promisedTo: date.optional(),
     cursor: z.string().max(200).optional(),
-    limit: z
-      .string()
-      .regex(/^\d+$/, 'must be a whole number')
-      .transform(Number)
-      .refine((n) => n >= 1 && n <= pageMax, `must be between 1 and ${pageMax}`)
-      .default(50),
+    limit: pageLimit(pageMax),
   });
 }
 

@@ -19,6 +19,7 @@ import { principalOf } from '../http/auth.js';
 import type { RouteRegistrar } from '../http/route.js';
 import { parseInput } from '../http/validate.js';
 import { sendReport } from './reports.js';
+import { pageLimit } from '../http/query-params.js';
 
 export interface ReconciliationRoutesDeps {
   db: Kysely<Database>;
@@ -42,12 +43,7 @@ export const statementParam = z.object({
 
 export const statementListQuery = z.strictObject({
   before: z.string().regex(/^[1-9]\d{0,15}$/, 'must be a statement id').transform(Number).optional(),
-  limit: z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= 200, 'must be between 1 and 200')
-    .default(50),
+  limit: pageLimit(200),
 });
 
 export const statementItemsQuery = z.strictObject({
