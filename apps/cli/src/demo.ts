@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { signAccessToken } from '@loanops/auth';
+import { createUser, signAccessToken } from '@loanops/auth';
 import { apiConfigSchema, loadConfigOrExit } from '@loanops/config';
 import { createDb, ensureDatabaseExists, migrateToLatest, postgresProblem } from '@loanops/db';
 import { businessToday } from '@loanops/domain';
@@ -11,6 +11,8 @@ import { describeUrl, redisProblem } from '@loanops/runtime';
  * empty, then runs the API and a worker serving every queue until Ctrl-C, and prints where to look.
  */
 const DEMO_LOANS = 20_000;
+/** The queue console's sign-in for the demo book only (never made with NODE_ENV=production). */
+const DEMO_ADMIN = { email: 'admin@demo.loanops.in', password: 'demo-admin-password' };
 const config = loadConfigOrExit(apiConfigSchema);
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -32,6 +34,15 @@ try {
     say(`seeded ${summary.loans} loans: ${Object.entries(summary.buckets).map(([bucket, n]) => `${bucket} ${n}`).join(', ')}`);
   } else {
     say(`the book already has ${Number(loans.n).toLocaleString('en-IN')} loans; not seeding`);
+  }
+  const admin = await db.selectFrom('users').select('id').where('email', '=', DEMO_ADMIN.email).executeTakeFirst();
+  if (!admin && config.NODE_ENV !== 'production') {
+    await createUser(
+      db,
+      { email: DEMO_ADMIN.email, displayName: 'Demo admin', role: 'admin', password: DEMO_ADMIN.password },
+      { type: 'system', id: 'demo' },
+    );
+    say(`created the demo admin ${DEMO_ADMIN.email} for the queue console`);
   }
 } finally {
   await close();
@@ -64,5 +75,8 @@ say(`  export TOKEN=${token}`);
 say(`  curl -s -H "Authorization: Bearer $TOKEN" '${base}/v1/loans?bucket=SMA-1&limit=3'`);
 say(`  curl -s -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -X POST ${base}/v1/payments \\`);
 say(`       -d '{"utr":"DEMO000000000001","loanNumber":"LN0000001","amountPaise":100000,"valueDate":"${businessToday()}","mode":"UPI"}'`);
+if (config.NODE_ENV !== 'production') {
+  say(`Queues: ${base}/admin/queues (sign in as ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password})   API docs: ${base}/docs`);
+}
 say('Ctrl-C stops everything.');
 say();
