@@ -187,6 +187,7 @@ const counts = {
   edits: new Map<string, number>(),
   faults: new Map<string, number>(),
 };
+const faultKinds = new Map<string, number>();
 const accepted: string[] = [];
 const invalidAccepted: string[] = [];
 const acceptedEdits: string[] = [];
@@ -281,6 +282,8 @@ try {
     PAYMENT_SWEEP_AFTER_MS: '5000',
     PAYMENT_SWEEP_INTERVAL_MS: '2000',
     ALERT_THROTTLE_MS: '60000',
+    // Small chunks, so the day's DPD run is many jobs that worker kills and restarts land among.
+    DPD_CHUNK_BORROWERS: String(Math.max(20, Math.ceil(LOANS / 40))),
   };
   const api = new Supervised('api', 'apps/api/src/main.ts', [], { ...env, HOST: '127.0.0.1', PORT: String(apiPort) });
   const workers = [
@@ -450,7 +453,7 @@ try {
         const victim = running[Math.floor(faultRandom() * running.length)] as Supervised;
         victim.kill();
         tally(counts.faults, `SIGKILL ${victim.name}`);
-        tally(counts.faults, 'SIGKILL a worker');
+        tally(faultKinds, kind);
         return;
       }
       case 'redis-restart':
@@ -472,7 +475,7 @@ try {
         await triggerDpdRun();
         break;
     }
-    tally(counts.faults, kind);
+    tally(faultKinds, kind);
   }
   say(`load starts; ${plan.length} faults planned`);
   const loadStart = Date.now();
@@ -615,6 +618,7 @@ try {
     ['payments driven', fmt(counts.payments.get('driven') ?? 0)],
     ...[...counts.payments].filter(([key]) => key.startsWith('kind ')).map(([key, n]): [string, string] => [`  ${key.slice(5)}`, fmt(n)]),
     ...[...counts.payments].filter(([key]) => key.startsWith('answer ')).sort().map(([key, n]): [string, string] => [`  answered ${key.slice(7)}`, fmt(n)]),
+    ['  sent again after a 503 or no answer', fmt(counts.payments.get('sent again after a 503 or no answer') ?? 0)],
     ['accepted (202)', fmt(accepted.length)],
     ['posted', fmt(intakes.filter((row) => row.status === 'POSTED').length)],
     ['rejected at posting', fmt(intakes.filter((row) => row.status === 'REJECTED').length)],
@@ -627,7 +631,9 @@ try {
     ['  plain edits APPLIED', fmt(edits.filter((row) => row.status === 'APPLIED').length)],
     ['  guard refusals audited', fmt(protectedEdits.filter((edit) => edit.requestId && guardAudits.includes(edit.requestId)).length)],
     ['DPD runs for the day', dpdRuns.map((run) => `${run.id} ${run.status}`).join(', ') || 'none'],
-    ['faults injected', fmt([...counts.faults].filter(([key]) => !key.startsWith('SIGKILL ') && !key.includes('answered')).reduce((sum, [, n]) => sum + n, 0))],
+    ['faults injected', fmt([...faultKinds.values()].reduce((sum, n) => sum + n, 0))],
+    ...[...faultKinds].map(([key, n]): [string, string] => [`  ${key}`, fmt(n)]),
+    ['fault details', ''],
     ...[...counts.faults].sort().map(([key, n]): [string, string] => [`  ${key}`, fmt(n)]),
     ['process starts', everyProcess.map((proc) => `${proc.name} ${proc.starts}`).join(', ')],
     ['integrity check', integrity.run.status === 'CLEAN' ? 'clean' : `${integrity.run.findingsTotal} wrong rows`],
