@@ -220,17 +220,28 @@ const errorCode = (answer: Answer): string | null => {
   const error = answer.body.error as { code?: unknown } | undefined;
   return typeof error?.code === 'string' ? error.code : null;
 };
-/** As a bank-side client would: a 503 or no answer is sent again, the same body, after 1, 2, 4 and 8 s. */
-async function callWithRetries(url: string, token: string, method: string, body: unknown, counts: Map<string, number>): Promise<Answer> {
-  for (const wait of [1_000, 2_000, 4_000, 8_000, null]) {
+/**
+ * As a bank-side client would: a 503 or no answer is sent again, the same body, after 1, 2, 4, 8
+ * and 16 s. `resent` says whether the answer came to a request sent again.
+ */
+async function callWithRetries(
+  url: string,
+  token: string,
+  method: string,
+  body: unknown,
+  counts: Map<string, number>,
+): Promise<Answer & { resent: boolean }> {
+  let resent = false;
+  for (const wait of [1_000, 2_000, 4_000, 8_000, 16_000, null]) {
     let answer: Answer | null = null;
     try {
       answer = await call(url, token, method, body);
     } catch (error) {
       if (wait === null) throw error;
     }
-    if (answer && (answer.status !== 503 || wait === null)) return answer;
+    if (answer && (answer.status !== 503 || wait === null)) return { ...answer, resent };
     tally(counts, 'sent again after a 503 or no answer');
+    resent = true;
     await sleep(wait as number);
   }
   throw new Error('unreachable');
@@ -294,6 +305,7 @@ try {
     new Supervised('edits', 'apps/worker/src/main.ts', ['--queues', 'edits'], env),
   ];
   const everyProcess = [api, ...workers];
+  const dpdWorker = workers.find((worker) => worker.name === 'dpd') as Supervised;
   cleanups.push({
     what: 'stop the product processes',
     run: async () => {
@@ -382,6 +394,10 @@ try {
       callWithRetries(`${apiUrl}/v1/payments`, tokens.finance, 'POST', body, counts.payments).then(
         (answer) => {
           tally(counts.payments, `answer ${outcomeKey(answer)}`);
+          // Stored by an API that died (or lost Postgres) before it answered: the resend finds it.
+          if (answer.resent && kind !== 'duplicate' && errorCode(answer) === 'DUPLICATE_UTR') {
+            tally(counts.payments, 'stored before the answer was lost (409 to the resend)');
+          }
           if (answer.status === 202) {
             const intakeId = String(answer.body.intakeId);
             accepted.push(intakeId);
@@ -435,7 +451,12 @@ try {
     const answer = await call(`${apiUrl}/v1/admin/dpd-runs`, tokens.admin, 'POST', {});
     if (answer.status === 202) {
       dpdRunId = Number(answer.body.id);
-      say(`DPD run ${dpdRunId} for ${today} started (${String(answer.body.chunksTotal)} chunks)`);
+      say(`DPD run ${dpdRunId} for ${today} started (${String(answer.body.chunksTotal)} chunks); the dpd worker is SIGKILLed in 300 ms`);
+      setTimeout(() => {
+        dpdWorker.kill();
+        tally(counts.faults, 'SIGKILL dpd (in its run)');
+        tally(faultKinds, 'kill-worker');
+      }, 300).unref();
       const again = await call(`${apiUrl}/v1/admin/dpd-runs`, tokens.admin, 'POST', {});
       tally(counts.faults, `dpd-run second start answered ${outcomeKey(again)}`);
       if (again.status !== 409) violations.push(`a second start of the day's DPD run answered ${outcomeKey(again)}, not 409`);
@@ -456,6 +477,10 @@ try {
         tally(faultKinds, kind);
         return;
       }
+      case 'kill-api':
+        say('API: SIGKILL; it is started again on the same port');
+        api.kill();
+        break;
       case 'redis-restart':
         say('Redis: SIGKILL, then start again on its append-only file');
         await ownRedis.stop();
@@ -584,8 +609,10 @@ try {
     await sql<{ request_id: string | null }>`SELECT request_id FROM audit_log WHERE action = 'FINANCIAL_GUARD_TRIGGERED'`.execute(db)
   ).rows.flatMap((row) => (row.request_id ? [row.request_id] : []));
   const dpdRuns = (
-    await sql<{ id: string; status: string }>`SELECT id, status FROM job_runs WHERE kind = 'DPD' AND business_date = ${today} ORDER BY id`.execute(db)
-  ).rows.map((row) => ({ id: Number(row.id), status: row.status }));
+    await sql<{ id: string; status: string; seconds: number | null; chunks: number | null }>`
+      SELECT id, status, extract(epoch FROM finished_at - started_at)::float8 AS seconds, chunks_total AS chunks
+      FROM job_runs WHERE kind = 'DPD' AND business_date = ${today} ORDER BY id`.execute(db)
+  ).rows.map((row) => ({ id: Number(row.id), status: row.status, seconds: row.seconds, chunks: row.chunks }));
   const integrity = await runIntegrityCheck(db, { trigger: 'MANUAL', actor: { type: 'system', id: 'chaos' }, bucketTable: DEFAULT_BUCKET_TABLE });
   for (let sealed = -1; sealed !== 0; ) sealed = await sealAuditChain(db);
   const chain = await verifyAuditChain(db);
@@ -619,6 +646,7 @@ try {
     ...[...counts.payments].filter(([key]) => key.startsWith('kind ')).map(([key, n]): [string, string] => [`  ${key.slice(5)}`, fmt(n)]),
     ...[...counts.payments].filter(([key]) => key.startsWith('answer ')).sort().map(([key, n]): [string, string] => [`  answered ${key.slice(7)}`, fmt(n)]),
     ['  sent again after a 503 or no answer', fmt(counts.payments.get('sent again after a 503 or no answer') ?? 0)],
+    ['  stored before the answer was lost', fmt(counts.payments.get('stored before the answer was lost (409 to the resend)') ?? 0)],
     ['accepted (202)', fmt(accepted.length)],
     ['posted', fmt(intakes.filter((row) => row.status === 'POSTED').length)],
     ['rejected at posting', fmt(intakes.filter((row) => row.status === 'REJECTED').length)],
@@ -630,7 +658,10 @@ try {
     ...[...counts.edits].filter(([key]) => !key.startsWith('driven')).sort().map(([key, n]): [string, string] => [`  ${key}`, fmt(n)]),
     ['  plain edits APPLIED', fmt(edits.filter((row) => row.status === 'APPLIED').length)],
     ['  guard refusals audited', fmt(protectedEdits.filter((edit) => edit.requestId && guardAudits.includes(edit.requestId)).length)],
-    ['DPD runs for the day', dpdRuns.map((run) => `${run.id} ${run.status}`).join(', ') || 'none'],
+    [
+      'DPD runs for the day',
+      dpdRuns.map((run) => `${run.id} ${run.status} (${run.chunks ?? '?'} chunks, ${run.seconds === null ? '—' : `${run.seconds.toFixed(1)} s`})`).join(', ') || 'none',
+    ],
     ['faults injected', fmt([...faultKinds.values()].reduce((sum, n) => sum + n, 0))],
     ...[...faultKinds].map(([key, n]): [string, string] => [`  ${key}`, fmt(n)]),
     ['fault details', ''],

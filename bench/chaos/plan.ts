@@ -3,7 +3,7 @@
  * of request each driven payment is. The same seed and duration give the same plan.
  */
 
-export type FaultKind = 'kill-worker' | 'redis-restart' | 'redis-flush' | 'postgres-restart' | 'dpd-run';
+export type FaultKind = 'kill-worker' | 'kill-api' | 'redis-restart' | 'redis-flush' | 'postgres-restart' | 'dpd-run';
 
 export interface PlannedFault {
   atMs: number;
@@ -30,8 +30,11 @@ export interface FaultPlanOptions {
 }
 
 /**
- * One Redis restart (its append-only file keeps the data), the DPD run, one Postgres restart and
- * one emptied Redis, at fixed fractions of the run so each lands while load flows; between them a
+ * One Redis restart (its append-only file keeps the data), one emptied Redis, the DPD run, one
+ * Postgres restart (while the run is likely still going) and the API SIGKILLed once (requests it
+ * stored but had not answered are sent again), at fixed fractions of the run so each lands while
+ * load flows. The run comes after the emptied Redis: a run whose jobs Redis lost can only be
+ * failed by the stale-run sweeper (after two minutes) and started again. Between them a
  * worker SIGKILLed every few seconds. The first and last tenth are kept free of kills so the
  * stack is up before the first fault and the tail of the load is posted by a full set of workers.
  */
@@ -40,10 +43,11 @@ export function planFaults(options: FaultPlanOptions): PlannedFault[] {
   if (!(durationMs > 0) || !(killEveryMs > 0)) throw new RangeError('durationMs and killEveryMs must be positive');
   const at = (fraction: number) => Math.round(durationMs * fraction);
   const faults: PlannedFault[] = [
-    { atMs: at(0.2), kind: 'redis-restart' },
-    { atMs: at(0.3), kind: 'dpd-run' },
-    { atMs: at(0.5), kind: 'postgres-restart' },
-    { atMs: at(0.7), kind: 'redis-flush' },
+    { atMs: at(0.15), kind: 'redis-restart' },
+    { atMs: at(0.3), kind: 'redis-flush' },
+    { atMs: at(0.4), kind: 'dpd-run' },
+    { atMs: at(0.55), kind: 'postgres-restart' },
+    { atMs: at(0.7), kind: 'kill-api' },
   ];
   const end = at(0.9);
   for (let t = at(0.1) + killEveryMs * (0.5 + random()); t < end; t += killEveryMs * (0.5 + random())) {

@@ -13,14 +13,15 @@ describe('the chaos run plan', () => {
     expect(Math.max(...many)).toBeLessThan(1);
   });
 
-  it('plans one Redis restart, one emptied Redis, one Postgres restart and one DPD run, in order, and kills in between', () => {
+  it('plans one Redis restart, one emptied Redis, one Postgres restart, one API kill and one DPD run, in order, and kills in between', () => {
     const plan = planFaults({ durationMs: 120_000, killEveryMs: 5_000, random: seededRandom(3) });
     const once = (kind: string) => plan.filter((fault) => fault.kind === kind);
-    for (const kind of ['redis-restart', 'redis-flush', 'postgres-restart', 'dpd-run']) expect(once(kind)).toHaveLength(1);
-    expect(once('redis-restart')[0]?.atMs).toBe(24_000);
-    expect(once('dpd-run')[0]?.atMs).toBe(36_000);
-    expect(once('postgres-restart')[0]?.atMs).toBe(60_000);
-    expect(once('redis-flush')[0]?.atMs).toBe(84_000);
+    for (const kind of ['redis-restart', 'redis-flush', 'postgres-restart', 'kill-api', 'dpd-run']) expect(once(kind)).toHaveLength(1);
+    expect(once('redis-restart')[0]?.atMs).toBe(18_000);
+    expect(once('redis-flush')[0]?.atMs).toBe(36_000);
+    expect(once('dpd-run')[0]?.atMs).toBe(48_000);
+    expect(once('postgres-restart')[0]?.atMs).toBe(66_000);
+    expect(once('kill-api')[0]?.atMs).toBe(84_000);
     const kills = once('kill-worker');
     // 96 s of kill window at 5 s on average: about 19, never closer than 2.5 s nor further than 7.5 s apart.
     expect(kills.length).toBeGreaterThanOrEqual(13);
