@@ -221,8 +221,9 @@ const errorCode = (answer: Answer): string | null => {
   return typeof error?.code === 'string' ? error.code : null;
 };
 /**
- * As a bank-side client would: a 503 or no answer is sent again, the same body, after 1, 2, 4, 8
- * and 16 s. `resent` says whether the answer came to a request sent again.
+ * As a bank-side client would: a 503 or no answer is sent again, the same body, after 1, 2, 4, 8,
+ * 15 and 30 s (a minute in all: the API restarting on a busy machine takes tens of seconds).
+ * `resent` says whether the answer came to a request sent again.
  */
 async function callWithRetries(
   url: string,
@@ -232,7 +233,7 @@ async function callWithRetries(
   counts: Map<string, number>,
 ): Promise<Answer & { resent: boolean }> {
   let resent = false;
-  for (const wait of [1_000, 2_000, 4_000, 8_000, 16_000, null]) {
+  for (const wait of [1_000, 2_000, 4_000, 8_000, 15_000, 30_000, null]) {
     let answer: Answer | null = null;
     try {
       answer = await call(url, token, method, body);
