@@ -17,6 +17,8 @@ export interface OwnPostgres {
   /** Stops the server at once, as a crash or a lost host would. */
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** pg_ctl restart -m fast: sessions are cut, the data stays. */
+  restart(): Promise<void>;
   /** Stops it and removes its data directory. */
   destroy(): Promise<void>;
 }
@@ -59,6 +61,10 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
     port,
     async start() {
       await pgRun('pg_ctl', ['-D', data, '-o', options, '-l', path.join(dir, 'server.log'), '-w', 'start']);
+      await waitFor(answers, { what: `postgres on ${port}`, timeoutMs: 20_000, intervalMs: 100 });
+    },
+    async restart() {
+      await pgRun('pg_ctl', ['-D', data, '-o', options, '-l', path.join(dir, 'server.log'), '-m', 'fast', '-w', 'restart']);
       await waitFor(answers, { what: `postgres on ${port}`, timeoutMs: 20_000, intervalMs: 100 });
     },
     async stop() {

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { waitFor } from './wait.js';
 
@@ -19,16 +22,26 @@ export interface OwnRedis {
   port: number;
   /** Empties it, as a restart without persistence would. */
   flushAll(): Promise<void>;
+  /** Kills it at once (SIGKILL), as a crash would; with an append-only file its data comes back on start. */
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** Stops it and removes its append-only directory, if any. */
+  destroy(): Promise<void>;
+}
+
+export interface OwnRedisOptions {
+  /** Keep data in an append-only file (fsync every second) in a temporary directory, so a restart keeps it. */
+  appendOnly?: boolean;
 }
 
 /**
  * A redis-server of the test's own on a free port, never the shared one: tests that empty or
  * stop Redis do it here.
  */
-export async function startOwnRedis(): Promise<OwnRedis> {
+export async function startOwnRedis(options: OwnRedisOptions = {}): Promise<OwnRedis> {
   const port = await freePort();
+  const dir = options.appendOnly ? mkdtempSync(path.join(tmpdir(), 'loanops-redis-')) : null;
+  const persistence = dir ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir] : ['--appendonly', 'no'];
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | null = null;
   const ping = async () => {
@@ -47,7 +60,7 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     url,
     port,
     async start() {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], {
         stdio: 'ignore',
       });
       await waitFor(ping, { what: `redis-server on ${port}`, timeoutMs: 10_000 });
@@ -59,6 +72,10 @@ export async function startOwnRedis(): Promise<OwnRedis> {
       running.kill('SIGKILL');
       await exited;
       child = null;
+    },
+    async destroy() {
+      await own.stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
     },
     async flushAll() {
       const client = new Redis(url);

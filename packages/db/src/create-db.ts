@@ -32,10 +32,14 @@ export function createPool(options: DbOptions): pg.Pool {
   // An idle client losing its server (restart, network) must not crash the process; the pool
   // drops it and the next query gets a fresh one.
   pool.on('error', () => undefined);
-  // The same for a client that is checked out when its server goes (the pool listens only to idle
-  // ones): the query in flight fails with the error, and the pool drops the client on release.
-  pool.on('connect', (client) => client.on('error', () => undefined));
-  pool.on('connect', preparedStatements);
+  pool.on('connect', (client) => {
+    // A client in use (checked out, e.g. between the statements of a transaction) losing its
+    // server emits 'error' with nobody listening but the pool's idle listener, which it no longer
+    // has: without this listener that crashes the process. The statement in flight or the next
+    // one fails instead, and the pool drops the broken client when it is released.
+    client.on('error', () => undefined);
+    preparedStatements(client);
+  });
   return pool;
 }
 

@@ -22,7 +22,11 @@ export class FinancialFieldProtectedError extends LoanOpsError {
  * before anything is parsed or stored. The attempt is logged at warn with the user and the fields,
  * audited, counted and alerted.
  */
-export function financialGuard(deps: { db: Kysely<Database>; metrics: Metrics; alerter: Alerter }) {
+/** Waits between attempts at the guard's audit entry while Postgres is away (a restart takes seconds). */
+export const GUARD_AUDIT_RETRY_MS: readonly number[] = [100, 250, 500, 1_000, 2_000, 4_000];
+
+export function financialGuard(deps: { db: Kysely<Database>; metrics: Metrics; alerter: Alerter; auditRetryMs?: readonly number[] }) {
+  const retries = deps.auditRetryMs ?? GUARD_AUDIT_RETRY_MS;
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     const fields = findProtectedFields(req.body);
     if (fields.length === 0) {
@@ -41,19 +45,28 @@ export function financialGuard(deps: { db: Kysely<Database>; metrics: Metrics; a
       fields,
       requestId: req.requestId,
     });
-    try {
-      await recordAudit(deps.db, {
-        actor: { type: 'user', id: principal.sub, role: principal.role },
-        action: 'FINANCIAL_GUARD_TRIGGERED',
-        entityType: typeof req.params.id === 'string' ? 'loan' : 'request',
-        entityId: typeof req.params.id === 'string' ? req.params.id : req.path,
-        requestId: req.requestId,
-        metadata: { route, fields },
-      });
-    } catch (error) {
-      // The refusal stands whether or not the audit row could be written; the log line and the
-      // alert above already carry it.
-      req.log.error({ err: coerceError(error) }, 'could not audit a financial guard refusal');
+    // The attempt is audited even when Postgres is restarting: the write is tried again for a few
+    // seconds before the refusal goes out without it. The refusal stands either way; the log line
+    // and the alert above already carry it.
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await recordAudit(deps.db, {
+          actor: { type: 'user', id: principal.sub, role: principal.role },
+          action: 'FINANCIAL_GUARD_TRIGGERED',
+          entityType: typeof req.params.id === 'string' ? 'loan' : 'request',
+          entityId: typeof req.params.id === 'string' ? req.params.id : req.path,
+          requestId: req.requestId,
+          metadata: { route, fields },
+        });
+        break;
+      } catch (error) {
+        const wait = retries[attempt];
+        if (wait === undefined) {
+          req.log.error({ err: coerceError(error), attempts: attempt + 1 }, 'could not audit a financial guard refusal');
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
     }
     next(new FinancialFieldProtectedError(fields));
   };
