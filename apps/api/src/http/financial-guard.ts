@@ -16,15 +16,15 @@ export class FinancialFieldProtectedError extends LoanOpsError {
   }
 }
 
+/** Waits between attempts at the guard's audit entry while Postgres is away (a restart takes seconds). */
+export const GUARD_AUDIT_RETRY_MS: readonly number[] = [100, 250, 500, 1_000, 2_000, 4_000];
+
 /**
  * Runs before every edit route (GUARDED_ROUTES): a request naming any protected field, at any depth
  * and in any letter case, is refused whole with 403 FINANCIAL_FIELD_PROTECTED listing the fields,
  * before anything is parsed or stored. The attempt is logged at warn with the user and the fields,
  * audited, counted and alerted.
  */
-/** Waits between attempts at the guard's audit entry while Postgres is away (a restart takes seconds). */
-export const GUARD_AUDIT_RETRY_MS: readonly number[] = [100, 250, 500, 1_000, 2_000, 4_000];
-
 export function financialGuard(deps: { db: Kysely<Database>; metrics: Metrics; alerter: Alerter; auditRetryMs?: readonly number[] }) {
   const retries = deps.auditRetryMs ?? GUARD_AUDIT_RETRY_MS;
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
