@@ -26,8 +26,8 @@ export interface DeliveryCounts {
 }
 
 /**
- * Delivers what is due in the notifications outbox. Lapsed reminders (past `send_by`) are marked
- * EXPIRED; the rest are claimed a batch at a time (FOR UPDATE SKIP LOCKED, so any number of workers
+ * Delivers what is due in the notifications outbox. Lapsed reminders (past `send_by`) and those
+ * that no longer apply (promise no longer open, installment paid) are marked EXPIRED; the rest are claimed a batch at a time (FOR UPDATE SKIP LOCKED, so any number of workers
  * share the outbox without sending one twice), sent through their channel, and marked SENT, or
  * tried again after a backoff, or DEAD after the last attempt or a permanent refusal. A
  * borrower-facing notification is sent only within contact hours (08:00–19:00 IST).
@@ -45,7 +45,20 @@ export async function deliverDueNotifications(db: Kysely<Database>, settings: De
     .where('status', '=', 'PENDING')
     .where('send_by', '<', now())
     .executeTakeFirst();
-  counts.expired = Number(expired.numUpdatedRows);
+  // A reminder planned earlier that no longer applies is not sent: its promise was superseded,
+  // kept or broken since, or its installment has been paid in full since.
+  const moot = await sql`
+    UPDATE notifications AS n SET status = 'EXPIRED', last_error = 'no longer applies'
+    WHERE n.status = 'PENDING'
+      AND (
+        EXISTS (SELECT 1 FROM promises p WHERE p.id = n.promise_id AND p.status <> 'OPEN')
+        OR EXISTS (
+          SELECT 1 FROM installments i
+          WHERE i.id = n.installment_id
+            AND i.principal_paid_paise >= i.principal_due_paise AND i.interest_paid_paise >= i.interest_due_paise
+        )
+      )`.execute(db);
+  counts.expired = Number(expired.numUpdatedRows) + Number(moot.numAffectedRows ?? 0n);
 
   for (;;) {
     const claimed = await db.transaction().execute(async (trx) => {
