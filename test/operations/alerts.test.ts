@@ -59,6 +59,20 @@ describe('alerts', () => {
     ]);
   });
 
+  it('never throttles the database lost and restored alerts: a second outage soon after a first is reported', async () => {
+    receiver.received.length = 0;
+    const alerter = webhookAlerter(60_000, () => 1_000_000);
+    for (const kind of ['database-connection-lost', 'database-connection-restored', 'database-connection-lost'] as const) {
+      alerter.alert(kind, kind);
+    }
+    await alerter.flush();
+    expect(receiver.received.map((alert) => alert.kind).sort()).toEqual([
+      'database-connection-lost',
+      'database-connection-lost',
+      'database-connection-restored',
+    ]);
+  });
+
   it('alerts when a job fails for good and when posting a payment fails', async () => {
     receiver.received.length = 0;
     const alerter = webhookAlerter(0);

@@ -101,8 +101,8 @@ const shared = {
   DB_PROBE_INTERVAL_MS: envInt(5_000, 100, 600_000),
   /** On SIGTERM/SIGINT: how long in-flight requests or active jobs get before the process gives up. */
   SHUTDOWN_TIMEOUT_MS: envInt(30_000, 1_000, 600_000),
-  /** How often the queue kill switches recorded in Postgres are re-applied to Redis (ms; 0: at start only). */
-  QUEUE_CONTROL_SYNC_MS: envInt(5_000, 0, 3_600_000),
+  /** How often the queue kill switches recorded in Postgres are re-applied to Redis and to running workers (ms). */
+  QUEUE_CONTROL_SYNC_MS: envInt(5_000, 100, 3_600_000),
 };
 
 const DEV_JWT_SECRET = 'loanops-development-secret-not-for-production-use';

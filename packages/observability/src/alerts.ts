@@ -47,8 +47,15 @@ export function webhookSink(url: string, timeoutMs = 5_000): AlertSink {
 }
 
 /**
- * Sends each kind of alert at most once per `throttleMs`; the ones in between are counted and the
- * count goes with the next one sent. A sink that fails is logged, never thrown to the caller.
+ * Kinds raised once per change of state (lost, then restored): never throttled, or a second outage
+ * soon after a first would go unreported while the last message sent says "restored".
+ */
+const UNTHROTTLED: ReadonlySet<AlertKind> = new Set(['database-connection-lost', 'database-connection-restored']);
+
+/**
+ * Sends each kind of alert at most once per `throttleMs` (but those of UNTHROTTLED); the ones in
+ * between are counted and the count goes with the next one sent. A sink that fails is logged,
+ * never thrown to the caller.
  */
 export function createAlerter(options: { sinks: AlertSink[]; logger: Logger; throttleMs: number; now?: () => number }): Alerter {
   const now = options.now ?? Date.now;
@@ -58,7 +65,7 @@ export function createAlerter(options: { sinks: AlertSink[]; logger: Logger; thr
   return {
     alert(kind, message, details = {}) {
       const last = lastSent.get(kind);
-      if (last !== undefined && now() - last < options.throttleMs) {
+      if (last !== undefined && now() - last < options.throttleMs && !UNTHROTTLED.has(kind)) {
         suppressed.set(kind, (suppressed.get(kind) ?? 0) + 1);
         return;
       }
