@@ -27,6 +27,12 @@ describe('collector score', () => {
     expect(score).toEqual({ collectionEfficiency: 1.5, ptpKeptRate: null, cureRate: null, rollForwardRate: null, score: 100 });
   });
 
+  it('holds a huge efficiency (a foreclosure against a small due) at what the column can store', () => {
+    const score = scoreCollector({ ...none, collectedPaise: 60_000_000, duePaise: 50_000 }, DEFAULT_SCORE_WEIGHTS);
+    expect(score?.collectionEfficiency).toBe(999.999999);
+    expect(score?.score).toBe(100);
+  });
+
   it('leaves out measures without a denominator and weighs the rest', () => {
     // kept 1/2 and roll-forward 0/4 only: (25·0.5 + 15·1) / 40 = 0.6875
     const score = scoreCollector({ ...none, promisesResolved: 2, promisesKept: 1, loansInScope: 4 }, DEFAULT_SCORE_WEIGHTS);

@@ -144,6 +144,10 @@ describe('GET /v1/reports/portfolio-buckets', () => {
     const bad = await api.request('GET', '/v1/reports/portfolio-buckets?asOf=2026-02-30');
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ error: { details: [{ path: 'asOf' }] } });
+    // A date whose default window would start before year 1 is refused, not a 500.
+    const ancient = await api.request('GET', '/v1/reports/collection-efficiency?to=0001-05-01');
+    expect(ancient.status).toBe(400);
+    expect(ancient.body).toMatchObject({ error: { details: [{ path: 'to' }] } });
   });
 });
 

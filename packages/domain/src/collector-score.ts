@@ -43,6 +43,9 @@ export interface CollectorActivity {
   loansRolledForward: number;
 }
 
+/** The largest collection efficiency the collector_scores column holds (numeric(9,6)). */
+export const MAX_STORED_EFFICIENCY = 999.999999;
+
 export interface CollectorScore {
   collectionEfficiency: number | null;
   ptpKeptRate: number | null;
@@ -88,7 +91,9 @@ export function scoreCollector(activity: CollectorActivity, weights: ScoreWeight
   }
   if (totalWeight === 0) return null;
   return {
-    collectionEfficiency: collectionEfficiency === null ? null : round(collectionEfficiency, 6),
+    // Stored as numeric(9,6): a foreclosure against a small due can exceed it, so it is held at the
+    // column's largest value (the score already counts efficiency up to 1).
+    collectionEfficiency: collectionEfficiency === null ? null : Math.min(MAX_STORED_EFFICIENCY, round(collectionEfficiency, 6)),
     ptpKeptRate: ptpKeptRate === null ? null : round(ptpKeptRate, 6),
     cureRate: cureRate === null ? null : round(cureRate, 6),
     rollForwardRate: rollForwardRate === null ? null : round(rollForwardRate, 6),

@@ -36,7 +36,10 @@ export interface PreparedReport {
 }
 
 const format = z.enum(REPORT_FORMATS, { error: `must be one of ${REPORT_FORMATS.join(', ')}` }).default('json');
-const date = z.string().refine(isBusinessDate, 'must be a date written YYYY-MM-DD');
+const date = z
+  .string()
+  .refine(isBusinessDate, 'must be a date written YYYY-MM-DD')
+  .refine((value) => value >= '1900-01-01', 'must be 1900-01-01 or later');
 
 /** from ≤ to when both are given, named on `from`. */
 function range<S extends z.ZodObject<{ from: z.ZodType<string | undefined>; to: z.ZodType<string | undefined> }>>(schema: S) {

@@ -34,7 +34,10 @@ export function remindersProcessor(deps: RemindersProcessorDeps) {
       case 'plan-reminders': {
         const parsed = JOBS['plan-reminders'].safeParse(job.data);
         if (!parsed.success) throw new UnrecoverableError(`bad payload: ${parsed.error.message}`);
-        const today = parsed.data.businessDate ?? businessToday(deps.now());
+        const actualToday = businessToday(deps.now());
+        const today = parsed.data.businessDate ?? actualToday;
+        // Judging a promise on a day that has not come would mark it BROKEN for good.
+        if (today > actualToday) throw new UnrecoverableError(`businessDate ${today} is after today (${actualToday}, IST)`);
         const judged = await resolveDuePromises(deps.db, today, { type: 'system', id: deps.workerName });
         if (!deps.enabled) {
           log.info({ today, ...judged }, 'reminders are off (REMINDERS_ENABLED=false); none planned');
