@@ -37,6 +37,16 @@ async function worker(collections: Partial<CollectionsWorkerSettings>) {
   return started;
 }
 
+/** The next hh:mm in India from now, for hh from `fromHour` to `toHour`, as epoch ms. */
+function nextIstHourly(fromHour: number, toHour: number, minute: number): number {
+  const now = DateTime.now().setZone('Asia/Kolkata');
+  for (let hour = fromHour; hour <= toHour; hour += 1) {
+    const at = now.startOf('day').set({ hour, minute });
+    if (at > now) return at.toMillis();
+  }
+  return now.startOf('day').plus({ days: 1 }).set({ hour: fromHour, minute }).toMillis();
+}
+
 /** The next hh:mm in India from now, as epoch ms. */
 function nextIst(hour: number, minute: number): number {
   const now = DateTime.now().setZone('Asia/Kolkata');
@@ -45,16 +55,16 @@ function nextIst(hour: number, minute: number): number {
 }
 
 describe('collections schedules', () => {
-  it('registers the daily plan at 07:30 IST, the scores at 01:30 IST and the outbox every poll, once for many workers', async () => {
+  it('registers the plan hourly from 07:30 to 17:30 IST, the scores at 01:30 IST and the outbox every poll, once for many workers', async () => {
     redis = await createTestRedis();
     await Promise.all([worker({ cronEnabled: true }), worker({ cronEnabled: true }), worker({ cronEnabled: true })]);
     const reminders = redis.queues.get('reminders');
     const scoring = redis.queues.get('scoring');
     expect(await reminders.getJobScheduler(REMINDERS_SCHEDULER_ID)).toMatchObject({
       name: 'plan-reminders',
-      pattern: '30 7 * * *',
+      pattern: '30 7-17 * * *',
       tz: 'Asia/Kolkata',
-      next: nextIst(7, 30),
+      next: nextIstHourly(7, 17, 30),
     });
     expect(await scoring.getJobScheduler(SCORING_SCHEDULER_ID)).toMatchObject({
       name: 'compute-scores',

@@ -12,11 +12,11 @@ function problems(env: Record<string, string>): string[] {
 }
 
 describe('reminders, outbox and scoring settings', () => {
-  it('default to reminders planned at 07:30 IST, 3 days before a due date, the log channel and the documented weights', () => {
+  it('default to reminders planned hourly from 07:30 to 17:30 IST, 3 days before a due date, the log channel and the documented weights', () => {
     expect(parseEnv(workerConfigSchema, {})).toMatchObject({
       REMINDERS_ENABLED: true,
       SCORING_ENABLED: true,
-      REMINDER_CRON: '30 7 * * *',
+      REMINDER_CRON: '30 7-17 * * *',
       SCORING_CRON: '30 1 * * *',
       INSTALLMENT_REMINDER_DAYS_BEFORE: 3,
       NOTIFY_WEBHOOK_TIMEOUT_MS: 5_000,

@@ -38,7 +38,7 @@ export const COLLECTIONS_DEFAULTS: CollectionsWorkerSettings = {
   cronEnabled: false,
   remindersEnabled: true,
   scoringEnabled: true,
-  reminderCron: '30 7 * * *',
+  reminderCron: '30 7-17 * * *',
   scoringCron: '30 1 * * *',
   installmentDaysBefore: 3,
   webhookTimeoutMs: 5_000,

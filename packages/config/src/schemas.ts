@@ -176,8 +176,8 @@ export const workerConfigSchema = z.object({
   DPD_CONCURRENCY: envInt(2, 1, 64),
   /** A loan at or past this DPD is escalated to the legal team. */
   ESCALATION_DPD: envInt(90, 1, 3_650),
-  /** When the day's reminders are put in the outbox (cron, IST); they go out from 08:00 IST. */
-  REMINDER_CRON: envCron('30 7 * * *'),
+  /** When reminders are put in the outbox (cron, IST; hourly by default, each once however often); they go out from 08:00 IST. */
+  REMINDER_CRON: envCron('30 7-17 * * *'),
   /** Installment reminders go out this many days before the due date. */
   INSTALLMENT_REMINDER_DAYS_BEFORE: envInt(3, 1, 30),
   /** Where the webhook channel POSTs notifications (JSON); without it reminders go to the log channel. */

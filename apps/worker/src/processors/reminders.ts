@@ -23,7 +23,7 @@ export interface RemindersProcessorDeps {
 const JOBS = QUEUE_CATALOG.reminders.jobs;
 
 /**
- * The reminders queue: `plan-reminders` (daily, REMINDER_CRON: judge promises whose date has
+ * The reminders queue: `plan-reminders` (REMINDER_CRON, hourly by default: judge promises whose date has
  * passed, then put the day's reminders in the outbox) and `deliver-notifications` (every
  * NOTIFY_POLL_MS: send what is due, legal-team notifications included).
  */
