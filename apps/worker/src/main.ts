@@ -39,6 +39,14 @@ const alerter = createAlerter({
   throttleMs: config.ALERT_THROTTLE_MS,
 });
 const metrics = createMetrics({ defaultMetrics: true });
+// Bound before any job is taken: a port in use stops the process while it holds none.
+const metricsServer =
+  config.WORKER_METRICS_PORT > 0
+    ? await startMetricsServer(metrics.registry, { port: config.WORKER_METRICS_PORT, token: config.METRICS_TOKEN }).catch((error: unknown) => {
+        process.stderr.write(`The worker could not serve metrics on port ${config.WORKER_METRICS_PORT}: ${String(error)}\n`);
+        process.exit(69);
+      })
+    : null;
 const running = startWorker({
   db,
   metrics,
@@ -102,13 +110,6 @@ const probe = startConnectionProbe({
   logger,
   metrics,
 });
-const metricsServer =
-  config.WORKER_METRICS_PORT > 0
-    ? await startMetricsServer(metrics.registry, { port: config.WORKER_METRICS_PORT, token: config.METRICS_TOKEN }).catch((error: unknown) => {
-        process.stderr.write(`The worker could not serve metrics on port ${config.WORKER_METRICS_PORT}: ${String(error)}\n`);
-        process.exit(69);
-      })
-    : null;
 
 onShutdownSignal(
   logger,
