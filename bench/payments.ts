@@ -9,10 +9,10 @@ import { DEFAULT_BUCKET_TABLE, businessToday } from '@loanops/domain';
 import { seedBook } from '@loanops/loan-book';
 import { paymentJobId } from '@loanops/queues';
 import { createRedis } from '@loanops/runtime';
-import { dropDatabase, fmt, freePort, freshDatabase, pollUntil, startProcess, stopProcess } from './support.js';
+import { cpuSeconds, dropDatabase, fmt, freePort, freshDatabase, machineBusySeconds, pollUntil, startProcess, stopProcess } from './support.js';
 
 /**
- * npm run bench:payments [-- --loans 100000 --requests 20000 --concurrency 64 --payments 20000 --worker-concurrency 64]
+ * npm run bench:payments [-- --loans 100000 --requests 20000 --concurrency 64 --payments 20000 --worker-concurrency 64 --api-node-args='…']
  *
  * On a seeded book: intake requests/s with p50/p99 latency (the API as its own process, driven
  * over HTTP by autocannon), then payments posted/s with 1 and 2 worker processes. Each figure is printed next
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     payments: { type: 'string', default: '20000' },
     'worker-concurrency': { type: 'string', default: '64' },
     keep: { type: 'boolean', default: false },
+    'api-node-args': { type: 'string', default: '' },
   },
 });
 const LOANS = Number(values.loans);
@@ -110,7 +111,8 @@ try {
     RATE_LIMIT_PER_ADDRESS: '10000000',
     RATE_LIMIT_PER_USER: '10000000',
   };
-  const api = startProcess('apps/api/src/main.ts', [], env);
+  // --api-node-args='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the API, say.
+  const api = startProcess('apps/api/src/main.ts', [], env, values['api-node-args'].split(/\s+/).filter(Boolean));
   const base = `http://127.0.0.1:${port}`;
   await pollUntil(async () => {
     if (api.exitCode !== null) throw new Error(`the API exited with status ${api.exitCode} (its stderr is above)`);
@@ -150,7 +152,9 @@ try {
   // A warm-up the figures leave out (JIT, pools, caches), then the measured run. The load
   // generator shares the two cores with the API, Postgres and Redis, so it costs the figures.
   await drive(Math.min(2_000, REQUESTS));
+  const cpuBefore = await cpuUse(api.pid);
   const load = await drive(REQUESTS);
+  const cpu = cpuShares(cpuBefore, await cpuUse(api.pid), load.duration);
   await stopProcess(api);
   const failures = load.non2xx + load.errors + load.timeouts;
   const intakeRate = load.requests.total / load.duration;
@@ -183,6 +187,7 @@ try {
   line('| --- | --- | --- | --- |');
   line(`| intake requests/s (${CONCURRENCY} in flight) | ${fmt(intakeRate)} | ${fmt(insertFloor)} INSERT commits/s | ${fmt(intakeRate / insertFloor, 2)} |`);
   line(`| intake latency p50 / p99 | ${fmt(latency.p50, 1)} / ${fmt(latency.p99, 1)} ms | | |`);
+  if (cpu) line(`| cores busy during intake: API / load generator / the rest (Postgres, Redis) | ${cpu} | of ${os.cpus().length} | |`);
   for (const run of postingRuns) {
     line(
       `| payments posted/s, ${run.workers} worker process${run.workers > 1 ? 'es' : ''} | ${fmt(run.rate)} | ${fmt(processFloor)} empty jobs/s | ${fmt(run.rate / processFloor, 2)} |`,
@@ -191,6 +196,20 @@ try {
   line();
   line(`non-202 answers: ${failures}; rejected at posting: ${rejected ?? 0} (expected 0)`);
   line(`targets on a 2-core machine: intake >= 2,000 req/s with p99 <= 50 ms; posting >= 1,000/s with 2 workers`);
+
+  async function cpuUse(apiPid: number | undefined) {
+    return { api: await cpuSeconds(apiPid), self: await cpuSeconds(process.pid), machine: await machineBusySeconds() };
+  }
+
+  /** Cores each party kept busy between two readings, e.g. "0.95 / 0.31 / 0.62"; null off Linux. */
+  function cpuShares(before: Awaited<ReturnType<typeof cpuUse>>, after: Awaited<ReturnType<typeof cpuUse>>, seconds: number) {
+    if (before.api === null || before.self === null || before.machine === null) return null;
+    if (after.api === null || after.self === null || after.machine === null) return null;
+    const api = (after.api - before.api) / seconds;
+    const self = (after.self - before.self) / seconds;
+    const rest = (after.machine - before.machine) / seconds - api - self;
+    return `${fmt(api, 2)} / ${fmt(self, 2)} / ${fmt(rest, 2)}`;
+  }
 
   async function receivedCount(): Promise<number> {
     const row = await sql<{ n: number }>`SELECT count(*)::int AS n FROM payment_intake WHERE status = 'RECEIVED'`.execute(db);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import pg from 'pg';
 
@@ -45,8 +45,8 @@ export async function dropDatabase(serverUrl: string, name: string): Promise<voi
 }
 
 /** Runs one of the product's entry points as a child process (as in production). */
-export function startProcess(script: string, args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+export function startProcess(script: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -70,6 +70,43 @@ export async function peakRssMb(pid: number | undefined): Promise<number | null>
   } catch {
     return null;
   }
+}
+
+/** CPU seconds a process has used so far (user + system), from /proc (Linux); null elsewhere. */
+export async function cpuSeconds(pid: number | undefined): Promise<number | null> {
+  if (pid === undefined) return null;
+  try {
+    const { readFile } = await import('node:fs/promises');
+    // The command name (field 2) may hold spaces; utime and stime are fields 14 and 15.
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks();
+  } catch {
+    return null;
+  }
+}
+
+/** Busy CPU seconds of the whole machine so far (every core, idle and iowait left out); null off Linux. */
+export async function machineBusySeconds(): Promise<number | null> {
+  try {
+    const { readFile } = await import('node:fs/promises');
+    const [, ...ticks] = ((await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '').trim().split(/\s+/).map(Number);
+    const busy = ticks.reduce((sum, n, index) => (index === 3 || index === 4 ? sum : sum + (n ?? 0)), 0);
+    return busy / clockTicks();
+  } catch {
+    return null;
+  }
+}
+
+let ticksPerSecond: number | undefined;
+function clockTicks(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
