@@ -4,6 +4,8 @@ import { createUser, signAccessToken } from '@loanops/auth';
 import { ROUTE_ROLES, type RouteKey } from '../../apps/api/src/http/access.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createTestRedis, type TestRedis } from '../support/redis.js';
+import { startOwnRedis } from '../support/own-redis.js';
+import { createRedis } from '@loanops/runtime';
 import { TEST_JWT_SECRET, startTestApi, type RecordedAlert, type TestApi } from '../support/api.js';
 
 const ALL_ROLES = ['admin', 'ops', 'finance', 'collector', 'legal'] as const;
@@ -173,6 +175,33 @@ describe('rate limits', () => {
       expect(forged.status).toBe(429);
     } finally {
       await limited.close();
+    }
+  });
+
+  it('counts requests sent together exactly, and keeps counting after Redis forgets its scripts', async () => {
+    // As the API process connects: auto-pipelined, so one turn's counts go out in one write.
+    const own = await startOwnRedis();
+    const connection = createRedis(own.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true });
+    const limited = await startTestApi(
+      database,
+      redis.queues,
+      { rateLimits: { perAddressPerMinute: 0, perUserPerMinute: 6, keyPrefix: `rlp-${Date.now()}` } },
+      { redis: connection },
+    );
+    try {
+      const together = await Promise.all(
+        Array.from({ length: 4 }, () => limited.request('GET', '/v1/loans', { role: 'ops', sub: 'rlp-user' })),
+      );
+      expect(together.map((response) => response.status)).toEqual([200, 200, 200, 200]);
+      // A restarted Redis has no scripts: the count must go on, not fail open.
+      await connection.script('FLUSH');
+      const statuses = [];
+      for (let i = 0; i < 3; i += 1) statuses.push((await limited.request('GET', '/v1/loans', { role: 'ops', sub: 'rlp-user' })).status);
+      expect(statuses).toEqual([200, 200, 429]);
+    } finally {
+      await limited.close();
+      connection.disconnect();
+      await own.destroy();
     }
   });
 });
