@@ -187,7 +187,10 @@ try {
   line('| --- | --- | --- | --- |');
   line(`| intake requests/s (${CONCURRENCY} in flight) | ${fmt(intakeRate)} | ${fmt(insertFloor)} INSERT commits/s | ${fmt(intakeRate / insertFloor, 2)} |`);
   line(`| intake latency p50 / p99 | ${fmt(latency.p50, 1)} / ${fmt(latency.p99, 1)} ms | | |`);
-  if (cpu) line(`| cores busy during intake: API / load generator / the rest (Postgres, Redis) | ${cpu} | of ${os.cpus().length} | |`);
+  if (cpu) {
+    line(`| cores busy during intake: API / load generator / the rest (Postgres, Redis) | ${cpu.shares} | of ${os.cpus().length} | |`);
+    line(`| API CPU per accepted request | ${fmt((cpu.apiSeconds / load.requests.total) * 1e6)} µs | | |`);
+  }
   for (const run of postingRuns) {
     line(
       `| payments posted/s, ${run.workers} worker process${run.workers > 1 ? 'es' : ''} | ${fmt(run.rate)} | ${fmt(processFloor)} empty jobs/s | ${fmt(run.rate / processFloor, 2)} |`,
@@ -208,7 +211,7 @@ try {
     const api = (after.api - before.api) / seconds;
     const self = (after.self - before.self) / seconds;
     const rest = (after.machine - before.machine) / seconds - api - self;
-    return `${fmt(api, 2)} / ${fmt(self, 2)} / ${fmt(rest, 2)}`;
+    return { shares: `${fmt(api, 2)} / ${fmt(self, 2)} / ${fmt(rest, 2)}`, apiSeconds: after.api - before.api };
   }
 
   async function receivedCount(): Promise<number> {

@@ -54,21 +54,26 @@ export const searchQuery = z
 
 /** Returns `drain`: stores what the intake batcher holds and waits for it (graceful shutdown). */
 export function paymentRoutes(route: RouteRegistrar, deps: PaymentRoutesDeps): { drain(): Promise<void> } {
+  // The jobs are the fast path to posting, sent once the batch is stored and its 202s are on their
+  // way; if Redis is slow or down the sweeper enqueues the same intakes later under the same job ids.
+  const enqueuing = new Set<Promise<void>>();
+  const enqueue = (intakeIds: string[]) => {
+    if (intakeIds.length === 0) return;
+    const jobs = intakeIds.map((intakeId) => ({ data: { intakeId }, jobId: paymentJobId(intakeId) }));
+    const sent: Promise<void> = withTimeout(deps.queues.addBulk('payments', 'post-payment', jobs), deps.enqueueTimeoutMs)
+      .catch((error: unknown) => {
+        deps.logger.warn({ intakes: jobs.length, err: coerceError(error) }, 'enqueue failed; the sweeper will enqueue them');
+      })
+      .finally(() => enqueuing.delete(sent));
+    enqueuing.add(sent);
+  };
   // Requests that arrive together are checked with one read and stored with one insert and one
-  // commit, then enqueued in one Redis round trip; each still gets its own answer.
+  // commit, then enqueued in one Redis round trip; each still gets its own answer. A 202 means the
+  // request is committed in Postgres: from there on it cannot be lost.
   const intake = new MicroBatcher<IntakeRequest, IntakeResult>(
     async (requests) => {
       const results = await acceptPayments(deps.db, requests, deps.now());
-      const jobs = results.flatMap((result) =>
-        result.ok ? [{ data: { intakeId: result.accepted.intakeId }, jobId: paymentJobId(result.accepted.intakeId) }] : [],
-      );
-      // Stored: from here on the payments cannot be lost. The jobs are the fast path; if Redis is
-      // slow or down the sweeper enqueues them later under the same job ids.
-      try {
-        await withTimeout(deps.queues.addBulk('payments', 'post-payment', jobs), deps.enqueueTimeoutMs);
-      } catch (error) {
-        deps.logger.warn({ intakes: jobs.length, err: coerceError(error) }, 'enqueue failed; the sweeper will enqueue them');
-      }
+      enqueue(results.flatMap((result) => (result.ok ? [result.accepted.intakeId] : [])));
       return results;
     },
     { maxBatch: deps.intakeBatchMax, maxWaitMs: deps.intakeBatchWaitMs },
@@ -128,5 +133,10 @@ export function paymentRoutes(route: RouteRegistrar, deps: PaymentRoutesDeps): {
     res.json(await getPayment(deps.db, paymentId));
   });
 
-  return { drain: () => intake.drain() };
+  return {
+    drain: async () => {
+      await intake.drain();
+      await Promise.all(enqueuing);
+    },
+  };
 }
