@@ -53,8 +53,9 @@ describe('POST /v1/payments', () => {
     expect(response.headers.get('location')).toBe(`/v1/payments/intake/${intakeId}`);
     const row = await database.db.selectFrom('payment_intake').selectAll().where('id', '=', intakeId).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ utr: 'HDFC0000123456', loan_id: loanId, amount_paise: 50_000, status: 'RECEIVED' });
-    const job = await redis.queues.get('payments').getJob(paymentJobId(intakeId));
-    expect(job?.data).toEqual({ intakeId });
+    // The job follows the 202 (the row is what makes the payment safe), under the intake's job id.
+    const job = await waitFor(() => redis.queues.get('payments').getJob(paymentJobId(intakeId)), { what: 'the payment job' });
+    expect(job.data).toEqual({ intakeId });
     const view = await api.request('GET', `/v1/payments/intake/${intakeId}`, { role: 'finance' });
     expect(view.body).toMatchObject({ intakeId, status: 'RECEIVED', utr: 'HDFC0000123456' });
   });

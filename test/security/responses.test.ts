@@ -1,3 +1,6 @@
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import helmet from 'helmet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '@loanops/db';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -34,6 +37,28 @@ describe('responses', () => {
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     const odd = await fetch(`${api.url}/healthz`, { headers: { 'x-request-id': 'bad id with spaces<script>' } });
     expect(odd.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("carry exactly the security headers helmet's own middleware sets", async () => {
+    const reference = express();
+    reference.disable('x-powered-by');
+    reference.use(helmet());
+    reference.get('/healthz', (_req, res) => {
+      res.json({ status: 'ok' });
+    });
+    const server = reference.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const expected = (await fetch(`http://127.0.0.1:${port}/healthz`)).headers;
+      const actual = (await fetch(`${api.url}/healthz`)).headers;
+      const names = [...expected.keys()].filter((name) => !['date', 'etag', 'content-length', 'connection', 'keep-alive'].includes(name));
+      expect(names.length).toBeGreaterThan(10);
+      for (const name of names) expect([name, actual.get(name)]).toEqual([name, expected.get(name)]);
+      expect(actual.get('x-powered-by')).toBeNull();
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('never show SQL or a stack trace when something unexpected fails', async () => {

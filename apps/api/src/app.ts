@@ -1,5 +1,4 @@
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import type { Kysely } from 'kysely';
 import type { Redis } from 'ioredis';
 import type { SignInPolicy } from '@loanops/auth';
@@ -16,6 +15,7 @@ import { httpMetrics, operationsRoutes } from './http/operations.js';
 import { rateLimits } from './http/rate-limit.js';
 import { requestLog } from './http/request-log.js';
 import { routeRegistrar } from './http/route.js';
+import { securityHeaders } from './http/security-headers.js';
 import { securityMonitor } from './http/security-monitor.js';
 import type { FeatureFlags } from '@loanops/operations';
 import { mountQueueConsole } from './console/queue-console.js';
@@ -74,11 +74,13 @@ export function createApp(deps: AppDeps): LoanOpsApp {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.set('query parser', 'simple');
+  // Answers are JSON that changes with every posting: no ETag (hashing each body cost the intake).
+  app.set('etag', false);
 
-  app.use(requestLog(deps.logger));
+  app.use(requestLog(app, deps.logger));
   app.use(httpMetrics(deps.metrics));
   app.use(securityMonitor({ metrics: deps.metrics, alerter: deps.alerter, burstPerMinute: deps.unauthorizedBurstPerMinute }));
-  app.use(helmet());
+  app.use(securityHeaders());
   app.use((req, res, next) => {
     const origin = req.get('origin');
     if (origin !== undefined && origin === deps.corsOrigin) {
@@ -129,6 +131,18 @@ export function createApp(deps: AppDeps): LoanOpsApp {
   v1.use(authenticate(deps.jwtSecret));
   v1.use(limits.authenticated);
   const route = routeRegistrar(v1, financialGuard({ db: deps.db, metrics: deps.metrics, alerter: deps.alerter }));
+  // Payment intake first: the busiest route, matched before the others are tried.
+  const payments = paymentRoutes(route, {
+    db: deps.db,
+    queues: deps.queues,
+    bucketTable: deps.bucketTable,
+    now,
+    enqueueTimeoutMs,
+    intakeBatchMax: deps.intakeBatch?.max ?? 64,
+    intakeBatchWaitMs: deps.intakeBatch?.waitMs ?? 1,
+    logger: deps.logger,
+    metrics: deps.metrics,
+  });
   loanRoutes(route, {
     db: deps.db,
     queues: deps.queues,
@@ -147,17 +161,6 @@ export function createApp(deps: AppDeps): LoanOpsApp {
   legalCaseRoutes(route, { db: deps.db, pageMax: deps.loansPageMax });
   promiseRoutes(route, { db: deps.db, now, pageMax: deps.loansPageMax });
   collectorRoutes(route, { db: deps.db, bucketTable: deps.bucketTable, now });
-  const payments = paymentRoutes(route, {
-    db: deps.db,
-    queues: deps.queues,
-    bucketTable: deps.bucketTable,
-    now,
-    enqueueTimeoutMs,
-    intakeBatchMax: deps.intakeBatch?.max ?? 64,
-    intakeBatchWaitMs: deps.intakeBatch?.waitMs ?? 1,
-    logger: deps.logger,
-    metrics: deps.metrics,
-  });
   reportRoutes(route, { db: deps.db, bucketTable: deps.bucketTable, now });
   integrityRunRoutes(route, { db: deps.db });
   reconciliationRoutes(route, { db: deps.db });
