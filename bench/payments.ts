@@ -12,18 +12,21 @@ import { createRedis } from '@loanops/runtime';
 import { cpuSeconds, dropDatabase, fmt, freePort, freshDatabase, machineBusySeconds, pollUntil, startProcess, stopProcess } from './support.js';
 
 /**
- * npm run bench:payments [-- --loans 100000 --requests 20000 --concurrency 64 --payments 20000 --worker-concurrency 64 --api-node-args='…']
+ * npm run bench:payments [-- --loans 100000 --requests 10000 --concurrency 32,64 --rounds 3 --payments 20000 --worker-concurrency 64 --api-node-args='…']
  *
  * On a seeded book: intake requests/s with p50/p99 latency (the API as its own process, driven
- * over HTTP by autocannon), then payments posted/s with 1 and 2 worker processes. Each figure is printed next
- * to a floor measured in the same run on the same machine: single-row INSERT commits/s over a
- * pool of the same size, and empty BullMQ jobs added and processed/s.
+ * over HTTP by autocannon) at each --concurrency, in --rounds rounds of --requests each (the
+ * median round is reported: this machine's speed drifts between runs); then payments posted/s
+ * with 1 and 2 worker processes. Each figure is printed next to a floor measured in the same run
+ * on the same machine: single-row INSERT commits/s over a pool of the same size (measured again
+ * just before each intake round), and empty BullMQ jobs added and processed/s.
  */
 const { values } = parseArgs({
   options: {
     loans: { type: 'string', default: '100000' },
-    requests: { type: 'string', default: '20000' },
-    concurrency: { type: 'string', default: '64' },
+    requests: { type: 'string', default: '10000' },
+    concurrency: { type: 'string', default: '32,64' },
+    rounds: { type: 'string', default: '3' },
     payments: { type: 'string', default: '20000' },
     'worker-concurrency': { type: 'string', default: '64' },
     keep: { type: 'boolean', default: false },
@@ -32,9 +35,19 @@ const { values } = parseArgs({
 });
 const LOANS = Number(values.loans);
 const REQUESTS = Number(values.requests);
-const CONCURRENCY = Number(values.concurrency);
+const LEVELS = values.concurrency.split(',').map(Number);
+const CONCURRENCY = Math.max(...LEVELS);
+const ROUNDS = Number(values.rounds);
 const PAYMENTS = Number(values.payments);
 const WORKER_CONCURRENCY = Number(values['worker-concurrency']);
+const refuse = (message: string): never => {
+  process.stderr.write(`bench:payments: ${message}\n`);
+  process.exit(2);
+};
+for (const [name, value] of Object.entries({ loans: LOANS, requests: REQUESTS, rounds: ROUNDS, payments: PAYMENTS, 'worker-concurrency': WORKER_CONCURRENCY })) {
+  if (!Number.isInteger(value) || value < 1) refuse(`--${name} must be a positive whole number`);
+}
+if (LEVELS.some((level) => !Number.isInteger(level) || level < 1)) refuse('--concurrency must be positive whole numbers, comma-separated (32,64)');
 const POOL = 16;
 
 const serverUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
@@ -59,17 +72,20 @@ try {
 
   // Floor 1: single-row INSERT commits/s, POOL clients in parallel.
   await sql`CREATE TABLE bench_floor (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v integer NOT NULL)`.execute(db);
-  const insertStart = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: POOL }, async () => {
-      while (next < REQUESTS) {
-        next += 1;
-        await pool.query('INSERT INTO bench_floor (v) VALUES ($1)', [next]);
-      }
-    }),
-  );
-  const insertFloor = REQUESTS / ((performance.now() - insertStart) / 1000);
+  const insertFloorRate = async (count: number) => {
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: POOL }, async () => {
+        while (next < count) {
+          next += 1;
+          await pool.query('INSERT INTO bench_floor (v) VALUES ($1)', [next]);
+        }
+      }),
+    );
+    return count / ((performance.now() - started) / 1000);
+  };
+  const insertFloor = await insertFloorRate(REQUESTS);
   line(`floor: single-row INSERT commits/s (${POOL} clients): ${fmt(insertFloor)}`);
 
   // Floor 2: empty BullMQ jobs, added one by one, then processed with the workers' concurrency.
@@ -97,7 +113,7 @@ try {
   await floorQueue.close();
   line(`floor: empty BullMQ jobs added/s: ${fmt(addFloor)}, processed/s (1 worker, concurrency ${WORKER_CONCURRENCY}): ${fmt(processFloor)}`);
 
-  // Intake: the API as its own process, CONCURRENCY requests in flight.
+  // Intake: the API as its own process, driven at each level of requests in flight.
   const port = await freePort();
   const env = {
     DATABASE_URL: databaseUrl,
@@ -122,11 +138,11 @@ try {
   const { apiConfigSchema, parseEnv } = await import('@loanops/config');
   const token = await signAccessToken({ sub: 'bench', role: 'finance' }, parseEnv(apiConfigSchema, {}).JWT_SECRET, 3600);
   let sent = 0;
-  const drive = (amount: number) =>
+  const drive = (connections: number, amount: number) =>
     autocannon({
       url: `${base}/v1/payments`,
       method: 'POST',
-      connections: CONCURRENCY,
+      connections,
       amount,
       // The run ends on a sampling tick: a fine tick keeps the duration (and the rate) exact.
       sampleInt: 20,
@@ -149,16 +165,40 @@ try {
         },
       ],
     });
-  // A warm-up the figures leave out (JIT, pools, caches), then the measured run. The load
+  // A warm-up the figures leave out (JIT, pools, caches), then the measured rounds. The load
   // generator shares the two cores with the API, Postgres and Redis, so it costs the figures.
-  await drive(Math.min(2_000, REQUESTS));
-  const cpuBefore = await cpuUse(api.pid);
-  const load = await drive(REQUESTS);
-  const cpu = cpuShares(cpuBefore, await cpuUse(api.pid), load.duration);
+  await drive(CONCURRENCY, Math.min(2_000, REQUESTS));
+  type Round = { connections: number; rate: number; p50: number; p99: number; floor: number; cpu: ReturnType<typeof cpuShares>; failures: number };
+  const rounds: Round[] = [];
+  for (const connections of LEVELS) {
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      const floor = await insertFloorRate(Math.min(4_000, REQUESTS));
+      const cpuBefore = await cpuUse(api.pid);
+      const load = await drive(connections, REQUESTS);
+      const cpu = cpuShares(cpuBefore, await cpuUse(api.pid), load.duration, load.requests.total);
+      const result = {
+        connections,
+        rate: load.requests.total / load.duration,
+        p50: load.latency.p50,
+        p99: load.latency.p99,
+        floor,
+        cpu,
+        failures: load.non2xx + load.errors + load.timeouts,
+      };
+      rounds.push(result);
+      line(
+        `intake, ${connections} in flight, round ${round}: ${fmt(result.rate)} requests/s, p50 / p99 ${fmt(result.p50, 1)} / ${fmt(result.p99, 1)} ms` +
+          ` (INSERT floor just before: ${fmt(floor)} commits/s)${cpu ? `, cores API / load generator / rest ${cpu.shares}, API CPU ${fmt(cpu.apiMicrosPerRequest)} µs a request` : ''}`,
+      );
+    }
+  }
   await stopProcess(api);
-  const failures = load.non2xx + load.errors + load.timeouts;
-  const intakeRate = load.requests.total / load.duration;
-  const latency = { p50: load.latency.p50, p99: load.latency.p99 };
+  const failures = rounds.reduce((sum, round) => sum + round.failures, 0);
+  /** The round with the median rate at each level (the lower middle for an even count). */
+  const medians = LEVELS.map((connections) => {
+    const at = rounds.filter((round) => round.connections === connections).sort((a, b) => a.rate - b.rate);
+    return { median: at[Math.floor((at.length - 1) / 2)] as Round, low: at[0] as Round, high: at[at.length - 1] as Round };
+  });
 
   // Posting: 1 worker drains what the intake left waiting, then 2 workers drain PAYMENTS more.
   const postingRuns: { workers: number; rate: number }[] = [];
@@ -185,11 +225,15 @@ try {
   line();
   line('| figure | value | floor (same run) | ratio |');
   line('| --- | --- | --- | --- |');
-  line(`| intake requests/s (${CONCURRENCY} in flight) | ${fmt(intakeRate)} | ${fmt(insertFloor)} INSERT commits/s | ${fmt(intakeRate / insertFloor, 2)} |`);
-  line(`| intake latency p50 / p99 | ${fmt(latency.p50, 1)} / ${fmt(latency.p99, 1)} ms | | |`);
-  if (cpu) {
-    line(`| cores busy during intake: API / load generator / the rest (Postgres, Redis) | ${cpu.shares} | of ${os.cpus().length} | |`);
-    line(`| API CPU per accepted request | ${fmt((cpu.apiSeconds / load.requests.total) * 1e6)} µs | | |`);
+  for (const { median, low, high } of medians) {
+    line(
+      `| intake requests/s, ${median.connections} in flight (median of ${ROUNDS}; range ${fmt(low.rate)}–${fmt(high.rate)}) | ${fmt(median.rate)} | ${fmt(median.floor)} INSERT commits/s | ${fmt(median.rate / median.floor, 2)} |`,
+    );
+    line(`| intake latency p50 / p99, that round | ${fmt(median.p50, 1)} / ${fmt(median.p99, 1)} ms | | |`);
+    if (median.cpu) {
+      line(`| cores busy: API / load generator / the rest (Postgres, Redis), that round | ${median.cpu.shares} | of ${os.cpus().length} | |`);
+      line(`| API CPU per accepted request, that round | ${fmt(median.cpu.apiMicrosPerRequest)} µs | | |`);
+    }
   }
   for (const run of postingRuns) {
     line(
@@ -204,14 +248,14 @@ try {
     return { api: await cpuSeconds(apiPid), self: await cpuSeconds(process.pid), machine: await machineBusySeconds() };
   }
 
-  /** Cores each party kept busy between two readings, e.g. "0.95 / 0.31 / 0.62"; null off Linux. */
-  function cpuShares(before: Awaited<ReturnType<typeof cpuUse>>, after: Awaited<ReturnType<typeof cpuUse>>, seconds: number) {
+  /** Cores each party kept busy between two readings ("0.95 / 0.31 / 0.62") and the API's CPU a request; null off Linux. */
+  function cpuShares(before: Awaited<ReturnType<typeof cpuUse>>, after: Awaited<ReturnType<typeof cpuUse>>, seconds: number, requests: number) {
     if (before.api === null || before.self === null || before.machine === null) return null;
     if (after.api === null || after.self === null || after.machine === null) return null;
     const api = (after.api - before.api) / seconds;
     const self = (after.self - before.self) / seconds;
     const rest = (after.machine - before.machine) / seconds - api - self;
-    return { shares: `${fmt(api, 2)} / ${fmt(self, 2)} / ${fmt(rest, 2)}`, apiSeconds: after.api - before.api };
+    return { shares: `${fmt(api, 2)} / ${fmt(self, 2)} / ${fmt(rest, 2)}`, apiMicrosPerRequest: ((after.api - before.api) / requests) * 1e6 };
   }
 
   async function receivedCount(): Promise<number> {
