@@ -12,7 +12,7 @@ import { createRedis } from '@loanops/runtime';
 import { cpuSeconds, dropDatabase, fmt, freePort, freshDatabase, machineBusySeconds, pollUntil, startProcess, stopProcess } from './support.js';
 
 /**
- * npm run bench:payments [-- --loans 100000 --requests 10000 --concurrency 32,64 --rounds 3 --payments 20000 --worker-concurrency 64 --api-node-args='…']
+ * npm run bench:payments [-- --loans 100000 --requests 10000 --concurrency 32,48,64 --rounds 3 --payments 20000 --worker-concurrency 64 --api-node-args='…']
  *
  * On a seeded book: intake requests/s with p50/p99 latency (the API as its own process, driven
  * over HTTP by autocannon) at each --concurrency, in --rounds rounds of --requests each (the
@@ -25,7 +25,7 @@ const { values } = parseArgs({
   options: {
     loans: { type: 'string', default: '100000' },
     requests: { type: 'string', default: '10000' },
-    concurrency: { type: 'string', default: '32,64' },
+    concurrency: { type: 'string', default: '32,48,64' },
     rounds: { type: 'string', default: '3' },
     payments: { type: 'string', default: '20000' },
     'worker-concurrency': { type: 'string', default: '64' },

@@ -36,7 +36,7 @@ import { apiDocsRoutes } from './openapi/docs-routes.js';
 export interface AppDeps {
   db: Kysely<Database>;
   queues: Queues;
-  /** For rate limits and sign-in counters (the producers' connection serves). */
+  /** For rate limits, sign-in counters, console sessions and /readyz (the API process gives them a connection apart from the queues'). */
   redis: Redis;
   metrics: Metrics;
   alerter: Alerter;

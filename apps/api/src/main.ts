@@ -30,9 +30,12 @@ if (!(await isSchemaCurrent(db))) {
 }
 
 // Producers fail fast when Redis is away instead of queueing commands: an accepted payment is
-// already in Postgres and the sweeper enqueues it once Redis is back. Commands issued within one
-// turn of the event loop (every request's rate-limit count, say) go out in one write.
-const redis = createRedis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true });
+// already in Postgres and the sweeper enqueues it once Redis is back.
+const redis = createRedis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+// Rate-limit and sign-in counters and console sessions have a connection of their own, auto-
+// pipelined: the counts of one turn of the event loop go out in one write. (Not the producers'
+// connection: ioredis copies a connection's Lua scripts, BullMQ's dozens, into every pipeline.)
+const counters = createRedis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true });
 const queues = createQueues(redis, config.QUEUE_PREFIX);
 const metrics = createMetrics({ defaultMetrics: true });
 const alerter = createAlerter({
@@ -46,7 +49,7 @@ const app = createApp({
   metricsToken: config.METRICS_TOKEN,
   shuttingDown: () => shuttingDown,
   queues,
-  redis,
+  redis: counters,
   metrics,
   alerter,
   signIn: {
@@ -119,6 +122,7 @@ onShutdownSignal(
       { name: 'close database pool', run: close },
       // A Redis that is down at this moment has nothing left to flush.
       { name: 'close redis', run: () => redis.quit().catch(() => redis.disconnect()) },
+      { name: 'close the counters connection', run: () => counters.quit().catch(() => counters.disconnect()) },
     ];
   },
   config.SHUTDOWN_TIMEOUT_MS,
