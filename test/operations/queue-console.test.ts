@@ -4,7 +4,9 @@ import { startTestApi, type TestApi } from '../support/api.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createTestRedis, type TestRedis } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
-import { QUEUE_NAMES } from '@loanops/queues';
+import { QUEUE_NAMES, createQueues } from '@loanops/queues';
+import { createRedis } from '@loanops/runtime';
+import { startOwnRedis } from '../support/own-redis.js';
 
 /**
  * The queue console over plain HTTP: sign-in, the session cookie, refusal of cross-site writes,
@@ -238,4 +240,40 @@ describe('the queue console', () => {
     const right = await send('POST', '/admin/sign-in', { form: FINANCE });
     expect(right.status).toBe(429);
   }, 30_000);
+
+  it("answers the board's API 503 without Redis's own words when the queues' Redis is away", async () => {
+    // Sessions on the shared Redis, the queues on one of the test's own that is then stopped.
+    const own = await startOwnRedis();
+    const connection = createRedis(own.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    const queues = createQueues(connection, `console-down-${Date.now()}`);
+    const other = await startTestApi(database, queues, {}, { redis: redis.redis });
+    try {
+      const signedIn = await fetch(`${other.url}/admin/sign-in`, {
+        method: 'POST',
+        headers: { origin: other.url, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ...ADMIN, next: '/admin/queues' }).toString(),
+        redirect: 'manual',
+      });
+      expect(signedIn.status).toBe(303);
+      const cookie = /^(loanops_console=[^;]+)/.exec(signedIn.headers.get('set-cookie') ?? '')?.[1] ?? '';
+      const up = await fetch(`${other.url}/admin/queues/api/queues`, { headers: { cookie } });
+      expect(up.status).toBe(200);
+
+      await own.stop();
+      const down = await waitFor(async () => {
+        const response = await fetch(`${other.url}/admin/queues/api/queues`, { headers: { cookie } });
+        return response.status === 200 ? undefined : response;
+      }, { what: 'the board to notice Redis is away' });
+      expect(down.status).toBe(503);
+      const text = await down.text();
+      expect(text).toContain('Redis is not answering');
+      expect(text).not.toContain(String(own.port));
+      expect(text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|at .*\.js/);
+    } finally {
+      await other.close();
+      await queues.close().catch(() => undefined);
+      connection.disconnect();
+      await own.destroy();
+    }
+  }, 60_000);
 });

@@ -123,6 +123,7 @@ export function createApp(deps: AppDeps): LoanOpsApp {
     keyPrefix: deps.signIn.keyPrefix,
     sessionTtlSeconds: deps.queueConsole?.sessionTtlSeconds ?? 8 * 3600,
     secureCookie: deps.queueConsole?.secureCookie ?? false,
+    logger: deps.logger,
     ...(deps.queueConsole?.origin ? { origin: deps.queueConsole.origin } : {}),
   });
 

@@ -11,6 +11,7 @@ import { recordAudit, type Database } from '@loanops/db';
 import type { Metrics } from '@loanops/observability';
 import { switchQueue } from '@loanops/operations';
 import { QUEUE_NAMES, type Queues } from '@loanops/queues';
+import { coerceError, isRedisUnavailableError, type Logger } from '@loanops/runtime';
 import { ForbiddenError, UnauthenticatedError } from '../http/auth.js';
 import { refusedPage, signInPage, signOutPage, signedOutPage } from './pages.js';
 import { crossSiteProblem, isSafeMethod, readCookies } from './same-origin.js';
@@ -32,6 +33,8 @@ export interface QueueConsoleDeps {
   secureCookie: boolean;
   /** The console's public origin when it differs from what the API sees (a TLS proxy in front). */
   origin?: string;
+  /** Where the board's own failures are logged (their text never reaches the page). */
+  logger: Logger;
 }
 
 export class CrossSiteRequestError extends LoanOpsError {
@@ -55,7 +58,37 @@ class KillSwitchAdapter extends BullMQAdapter {
   }
 }
 
-function board(queues: Queues, readOnlyMode: boolean, signOutUrl: string): RequestHandler {
+/**
+ * The board's API failures, answered without their text: Bull Board's own handler echoed the
+ * error's message (Redis's address and port, say). Redis away is a 503 the page shows as such;
+ * anything else a 500 logged here. A 4xx the board raised about the request keeps its answer.
+ */
+type BoardErrorHandler = Parameters<ExpressAdapter['setErrorHandler']>[0];
+type BoardStatus = ReturnType<BoardErrorHandler>['status'];
+
+export function consoleApiError(logger: Logger): BoardErrorHandler {
+  return (error: Error & { statusCode?: number }) => {
+    const status = error.statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      return { status: status as BoardStatus, body: { error: { key: 'ERRORS.INTERNAL_SERVER_ERROR' }, message: error.message } };
+    }
+    if (isRedisUnavailableError(error) || /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|Connection is closed/i.test(error.message)) {
+      logger.warn({ err: coerceError(error) }, 'queue console: Redis unavailable');
+      return {
+        // Express sends any status; the adapter's type lists only those it uses itself.
+        status: 503 as BoardStatus,
+        body: { error: { key: 'ERRORS.INTERNAL_SERVER_ERROR' }, message: 'Redis is not answering: the queues cannot be shown until it is back.' },
+      };
+    }
+    logger.error({ err: coerceError(error) }, 'queue console: unexpected error');
+    return {
+      status: 500,
+      body: { error: { key: 'ERRORS.INTERNAL_SERVER_ERROR' }, message: 'The queue console failed; the API log has the details.' },
+    };
+  };
+}
+
+function board(queues: Queues, readOnlyMode: boolean, signOutUrl: string, logger: Logger): RequestHandler {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(CONSOLE_PATH);
   createBullBoard({
@@ -71,6 +104,8 @@ function board(queues: Queues, readOnlyMode: boolean, signOutUrl: string): Reque
       },
     },
   });
+  // After createBullBoard, which installs the adapter's default; the router reads it per error.
+  serverAdapter.setErrorHandler(consoleApiError(logger));
   return serverAdapter.getRouter() as RequestHandler;
 }
 
@@ -306,8 +341,8 @@ export function mountQueueConsole(app: Express, deps: QueueConsoleDeps): void {
     });
   }
 
-  const adminBoard = board(deps.queues, false, '/admin/sign-out');
-  const opsBoard = board(deps.queues, true, '/admin/sign-out');
+  const adminBoard = board(deps.queues, false, '/admin/sign-out', deps.logger);
+  const opsBoard = board(deps.queues, true, '/admin/sign-out', deps.logger);
   app.use(CONSOLE_PATH, requireSession, switches, (req: Request, res: Response, next: NextFunction) => {
     (req.consoleSession?.role === 'admin' ? adminBoard : opsBoard)(req, res, next);
   });
