@@ -21,10 +21,20 @@ export async function insertCollector(database: TestDatabase, name = 'Test Colle
   return row.id;
 }
 
-/** A payment accepted and posted as the API and the payments worker would, on `valueDate` (IST noon). */
-export async function payOn(database: TestDatabase, loanId: number, amountPaise: number, valueDate: BusinessDate): Promise<number> {
+/**
+ * A payment accepted and posted as the API and the payments worker would, value-dated `valueDate`
+ * and received at IST noon of `receivedOn` (the value date itself unless given: a later day is a
+ * backdated payment).
+ */
+export async function payOn(
+  database: TestDatabase,
+  loanId: number,
+  amountPaise: number,
+  valueDate: BusinessDate,
+  receivedOn: BusinessDate = valueDate,
+): Promise<number> {
   seq += 1;
-  const now = ist(valueDate, '12:00');
+  const now = ist(receivedOn, '12:00');
   const utr = `UTR${String(process.pid).padStart(7, '0')}${String(seq).padStart(6, '0')}`;
   const accepted = await acceptPayment(database.db, { utr, loanId, amountPaise, valueDate, mode: 'UPI' }, { receivedBy: 'test', requestId: null, now });
   const outcome = await postPayment(database.db, accepted.intakeId, { bucketTable: DEFAULT_BUCKET_TABLE, now, actorId: 'test' });

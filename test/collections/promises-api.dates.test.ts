@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveDuePromises } from '@loanops/collections';
+import { DEFAULT_BUCKET_TABLE } from '@loanops/domain';
+import { reversePayment } from '@loanops/payments';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { insertLoan } from '../support/fixtures.js';
@@ -215,5 +217,46 @@ describe('judging promises on the day after the promised date', () => {
     expect(await statusOf(keptId)).toEqual({ status: 'KEPT', paid_paise: 20_000, resolved_on: '2026-03-13' });
     const audit = await database.db.selectFrom('audit_log').select('action').where('entity_type', '=', 'promise').where('entity_id', 'in', [String(keptId), String(shortId)]).where('action', 'in', ['PROMISE_KEPT', 'PROMISE_BROKEN']).orderBy('id').execute();
     expect(audit.map((row) => row.action)).toEqual(['PROMISE_KEPT', 'PROMISE_BROKEN']);
+  });
+
+  it('judges again when a backdated payment posts, or a payment reverses, after the verdict; older verdicts stand', async () => {
+    const backdated = await insertLoan(database, { collectorId: mine }, TODAY);
+    const reversed = await insertLoan(database, { collectorId: mine }, TODAY);
+    const settled = await insertLoan(database, { collectorId: mine }, TODAY);
+    const backdatedId = await promise(backdated, 30_000, '2026-03-14');
+    const reversedId = await promise(reversed, 30_000, '2026-03-14');
+    const settledId = await promise(settled, 30_000, '2026-03-14');
+    const keptPayment = await payOn(database, reversed, 30_000, '2026-03-14');
+    const settledPayment = await payOn(database, settled, 30_000, '2026-03-14');
+
+    await resolveDuePromises(database.db, '2026-03-15', { type: 'system', id: 'test' });
+    expect((await statusOf(backdatedId)).status).toBe('BROKEN');
+    expect((await statusOf(reversedId)).status).toBe('KEPT');
+
+    // Paid on the promised date, but received (value-dated back) four days after the verdict.
+    await payOn(database, backdated, 30_000, '2026-03-14', '2026-03-19');
+    const reversal = { actor: { type: 'user' as const, id: 'finance-1', role: 'finance' as const }, requestId: null, reason: 'cheque bounced', bucketTable: DEFAULT_BUCKET_TABLE };
+    await reversePayment(database.db, keptPayment, { ...reversal, now: ist('2026-03-19', '15:00') });
+    expect(await resolveDuePromises(database.db, '2026-03-19', { type: 'system', id: 'test' })).toMatchObject({ rejudged: 2 });
+    expect(await statusOf(backdatedId)).toEqual({ status: 'KEPT', paid_paise: 30_000, resolved_on: '2026-03-15' });
+    expect(await statusOf(reversedId)).toEqual({ status: 'BROKEN', paid_paise: 0, resolved_on: '2026-03-15' });
+    const audit = await database.db
+      .selectFrom('audit_log')
+      .select(['entity_id', 'before', 'after'])
+      .where('action', '=', 'PROMISE_REJUDGED')
+      .where('entity_id', 'in', [String(backdatedId), String(reversedId)])
+      .orderBy('id')
+      .execute();
+    expect(audit.map((row) => [row.entity_id, (row.before as { status: string }).status, (row.after as { status: string }).status])).toEqual([
+      [String(backdatedId), 'BROKEN', 'KEPT'],
+      [String(reversedId), 'KEPT', 'BROKEN'],
+    ]);
+    // Once judged again, a later pass changes nothing.
+    expect(await resolveDuePromises(database.db, '2026-03-20', { type: 'system', id: 'test' })).toMatchObject({ rejudged: 0 });
+
+    // A reversal long after the backdating window leaves the verdict as it was.
+    await reversePayment(database.db, settledPayment, { ...reversal, now: ist('2026-03-30', '15:00') });
+    await resolveDuePromises(database.db, '2026-03-30', { type: 'system', id: 'test' });
+    expect(await statusOf(settledId)).toEqual({ status: 'KEPT', paid_paise: 30_000, resolved_on: '2026-03-15' });
   });
 });

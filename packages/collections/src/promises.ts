@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { NotFoundError, ValidationError, type BusinessDate } from '@loanops/domain';
+import { MAX_BACKDATE_DAYS, NotFoundError, ValidationError, addDays, type BusinessDate } from '@loanops/domain';
 import { recordAudit, type Actor, type Database, type PromiseStatus } from '@loanops/db';
 import { PromiseRuleError } from './errors.js';
 import { checkPromiseRules, judgePromise, type PaymentOnLoan } from './rules/promise-rules.js';
@@ -202,23 +202,18 @@ async function lockDuePromises(
     .execute();
 }
 
-/** Judges locked promises against their loans' payments (see judgePromise) and records the outcome. */
-async function judgePromises(
-  trx: Transaction<Database>,
-  due: readonly DuePromise[],
-  today: BusinessDate,
-  actor: Actor,
-): Promise<{ kept: number; broken: number }> {
-  if (due.length === 0) return { kept: 0, broken: 0 };
-  const loanIds = [...new Set(due.map((promise) => promise.loan_id))];
-  const earliest = due.reduce((min, promise) => (promise.made_on < min ? promise.made_on : min), due[0]?.made_on as string);
+/** The payments on the promises' loans that may count towards them (see paidTowardsPromise). */
+async function paymentsByLoan(trx: Transaction<Database>, promises: readonly DuePromise[]): Promise<Map<number, PaymentOnLoan[]>> {
+  const byLoan = new Map<number, PaymentOnLoan[]>();
+  if (promises.length === 0) return byLoan;
+  const loanIds = [...new Set(promises.map((promise) => promise.loan_id))];
+  const earliest = promises.reduce((min, promise) => (promise.made_on < min ? promise.made_on : min), promises[0]?.made_on as string);
   const payments = await trx
     .selectFrom('payments')
     .select(['loan_id', 'amount_paise', 'value_date', 'posted_at', 'status'])
     .where('loan_id', 'in', loanIds)
     .where('value_date', '>=', earliest)
     .execute();
-  const byLoan = new Map<number, PaymentOnLoan[]>();
   for (const payment of payments) {
     const list = byLoan.get(payment.loan_id) ?? [];
     list.push({
@@ -229,6 +224,18 @@ async function judgePromises(
     });
     byLoan.set(payment.loan_id, list);
   }
+  return byLoan;
+}
+
+/** Judges locked promises against their loans' payments (see judgePromise) and records the outcome. */
+async function judgePromises(
+  trx: Transaction<Database>,
+  due: readonly DuePromise[],
+  today: BusinessDate,
+  actor: Actor,
+): Promise<{ kept: number; broken: number }> {
+  if (due.length === 0) return { kept: 0, broken: 0 };
+  const byLoan = await paymentsByLoan(trx, due);
   let kept = 0;
   let broken = 0;
   for (const promise of due) {
@@ -258,16 +265,91 @@ async function judgePromises(
   return { kept, broken };
 }
 
+type JudgedPromise = DuePromise & { status: PromiseStatus; paid_paise: number | null };
+
 /**
- * Judges every open promise whose date is before `today`: KEPT or BROKEN, audited. In batches, each
- * its own transaction; promises locked by another judge are left to it, so two at once judge each once.
+ * Verdicts that a late payment may still change. A payment can be value-dated up to
+ * MAX_BACKDATE_DAYS before the day it is received, so one made on the promised date can post a week
+ * after the verdict, and a payment that kept a promise can be reversed. Verdicts whose promised date
+ * is within that window are looked at again when such a payment (posted or reversed on or after the
+ * verdict's day, value-dated inside the promise's window) exists; older verdicts stand.
+ */
+async function lockVerdictsToReview(trx: Transaction<Database>, today: BusinessDate, afterId: number, limit: number): Promise<JudgedPromise[]> {
+  return trx
+    .selectFrom('promises')
+    .select(['id', 'loan_id', 'amount_paise', 'made_on', 'made_at', 'promised_on', 'status', 'paid_paise'])
+    .where('status', 'in', ['KEPT', 'BROKEN'])
+    .where('promised_on', '>=', addDays(today, -(MAX_BACKDATE_DAYS + 1)))
+    .where('promised_on', '<', today)
+    .where('id', '>', afterId)
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('payments as p')
+          .select(sql`1`.as('one'))
+          .whereRef('p.loan_id', '=', 'promises.loan_id')
+          .whereRef('p.value_date', '>=', 'promises.made_on')
+          .whereRef('p.value_date', '<=', 'promises.promised_on')
+          .where(
+            sql<boolean>`((p.posted_at AT TIME ZONE 'Asia/Kolkata')::date > promises.promised_on
+              OR (p.reversed_at AT TIME ZONE 'Asia/Kolkata')::date > promises.promised_on)`,
+          ),
+      ),
+    )
+    .orderBy('id')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+}
+
+/** Judges the verdicts again and records those that change (PROMISE_REJUDGED, audited with before and after). */
+async function reviewVerdicts(trx: Transaction<Database>, verdicts: readonly JudgedPromise[], today: BusinessDate, actor: Actor): Promise<number> {
+  const byLoan = await paymentsByLoan(trx, verdicts);
+  let changed = 0;
+  for (const promise of verdicts) {
+    const judgement = judgePromise(
+      { amountPaise: promise.amount_paise, madeOn: promise.made_on, madeAt: promise.made_at, promisedOn: promise.promised_on },
+      byLoan.get(promise.loan_id) ?? [],
+      today,
+    );
+    if (judgement.status === 'OPEN') continue;
+    if (judgement.status === promise.status && judgement.paidPaise === promise.paid_paise) continue;
+    changed += 1;
+    await trx
+      .updateTable('promises')
+      .set({ status: judgement.status, paid_paise: judgement.paidPaise, resolved_on: judgement.resolvedOn })
+      .where('id', '=', promise.id)
+      .execute();
+    await recordAudit(trx, {
+      actor,
+      action: 'PROMISE_REJUDGED',
+      entityType: 'promise',
+      entityId: promise.id,
+      before: { status: promise.status, paidPaise: promise.paid_paise },
+      after: { status: judgement.status, paidPaise: judgement.paidPaise, resolvedOn: judgement.resolvedOn },
+      metadata: {
+        loanId: promise.loan_id,
+        amountPaise: promise.amount_paise,
+        promisedOn: promise.promised_on,
+        reason: 'a payment in the promise window was posted late or reversed after the verdict',
+      },
+    });
+  }
+  return changed;
+}
+
+/**
+ * Judges every open promise whose date is before `today`: KEPT or BROKEN, audited; then looks again
+ * at recent verdicts a late-posted or reversed payment may have changed (see lockVerdictsToReview).
+ * In batches, each its own transaction; promises locked by another judge are left to it, so two at
+ * once judge each once.
  */
 export async function resolveDuePromises(
   db: Kysely<Database>,
   today: BusinessDate,
   actor: Actor,
-): Promise<{ kept: number; broken: number }> {
-  const total = { kept: 0, broken: 0 };
+): Promise<{ kept: number; broken: number; rejudged: number }> {
+  const total = { kept: 0, broken: 0, rejudged: 0 };
   for (;;) {
     const batch = await db.transaction().execute(async (trx) => {
       const due = await lockDuePromises(trx, today, { limit: 500 });
@@ -275,6 +357,16 @@ export async function resolveDuePromises(
     });
     total.kept += batch.kept;
     total.broken += batch.broken;
+    if (batch.count < 500) break;
+  }
+  let afterId = 0;
+  for (;;) {
+    const batch = await db.transaction().execute(async (trx) => {
+      const verdicts = await lockVerdictsToReview(trx, today, afterId, 500);
+      return { count: verdicts.length, lastId: verdicts.at(-1)?.id ?? afterId, changed: await reviewVerdicts(trx, verdicts, today, actor) };
+    });
+    total.rejudged += batch.changed;
+    afterId = batch.lastId;
     if (batch.count < 500) return total;
   }
 }
