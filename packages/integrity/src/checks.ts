@@ -196,7 +196,10 @@ function intakePayment(context: CheckContext): Promise<CheckResult> {
 /**
  * Each live loan's DPD and bucket are what its installments say on the date it was last
  * classified: the later of its own as-of date and the last successful DPD run's (the run only
- * rewrites loans whose standing moves). Buckets follow the borrower-wide, sticky NPA rule.
+ * rewrites loans whose standing moves). Buckets follow the borrower-wide, sticky NPA rule
+ * (classifyBorrowerLoans, as the DPD run and payments apply it), fed with the bucket each loan held
+ * by its bucket history (the to-bucket of its latest row) rather than the stored bucket under
+ * check: a bucket written behind the history's back can neither make a borrower NPA nor lift it.
  */
 async function loanStanding(context: CheckContext): Promise<{ dpd: CheckResult; bucket: CheckResult }> {
   const lastRun = await context.db
@@ -210,7 +213,15 @@ async function loanStanding(context: CheckContext): Promise<{ dpd: CheckResult; 
   const bucket: CheckResult = { count: 0, findings: [] };
   let after = 0;
   for (;;) {
-    const page = await sql<{ id: number; borrower_id: number; dpd: number; bucket: string; on: string; expected_dpd: number }>`
+    const page = await sql<{
+      id: number;
+      borrower_id: number;
+      dpd: number;
+      bucket: string;
+      held_bucket: string | null;
+      on: string;
+      expected_dpd: number;
+    }>`
       WITH borrowers AS (
         SELECT DISTINCT borrower_id FROM loans
         WHERE borrower_id > ${after} AND status IN ('ACTIVE', 'LEGAL')
@@ -222,6 +233,9 @@ async function loanStanding(context: CheckContext): Promise<{ dpd: CheckResult; 
         WHERE l.status IN ('ACTIVE', 'LEGAL')
       )
       SELECT v.id, v.borrower_id, v.dpd, v.bucket, v.on_date::text AS on,
+             (SELECT h.to_bucket FROM bucket_history h
+               WHERE h.loan_id = v.id
+               ORDER BY h.business_date DESC, h.id DESC LIMIT 1) AS held_bucket,
              coalesce(v.on_date - (
                SELECT min(i.due_on) FROM installments i
                WHERE i.loan_id = v.id AND i.due_on < v.on_date
@@ -237,7 +251,7 @@ async function loanStanding(context: CheckContext): Promise<{ dpd: CheckResult; 
     }
     for (const loans of byBorrower.values()) {
       const expectedBuckets = classifyBorrowerLoans(
-        loans.map((loan) => ({ id: Number(loan.id), dpd: loan.expected_dpd, bucket: loan.bucket })),
+        loans.map((loan) => ({ id: Number(loan.id), dpd: loan.expected_dpd, bucket: loan.held_bucket })),
         context.bucketTable,
       );
       for (const loan of loans) {
@@ -264,7 +278,7 @@ async function loanStanding(context: CheckContext): Promise<{ dpd: CheckResult; 
               rowId: String(loan.id),
               expected,
               actual: loan.bucket,
-              message: `loan ${loan.id} is in bucket ${loan.bucket}; its installments say ${expected} on ${loan.on}`,
+              message: `loan ${loan.id} is in bucket ${loan.bucket}; its installments and bucket history say ${expected} on ${loan.on}`,
             });
           }
         }
