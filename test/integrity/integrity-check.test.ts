@@ -1,15 +1,14 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BUCKET_TABLE } from '@loanops/domain';
 import { INTEGRITY_CHECKS, runIntegrityCheck, type IntegrityCheck } from '@loanops/integrity';
-import { acceptPayment, postPayment, reversePayment } from '@loanops/payments';
+import { reversePayment } from '@loanops/payments';
 import { sealAuditChain } from '@loanops/audit';
 import { startTestApi, type TestApi } from '../support/api.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { createTestDatabase, tamperWith, type TestDatabase } from '../support/db.js';
 import { createTestRedis, type TestRedis } from '../support/redis.js';
-import { insertLoan } from '../support/fixtures.js';
+import { insertLoan, istNoon, payLoan } from '../support/fixtures.js';
 
 /**
  * The data-integrity check over a small book (three loans, payments, one reversed): clean as the
@@ -22,30 +21,9 @@ let database: TestDatabase;
 let redis: TestRedis;
 let api: TestApi;
 const ids = { l1: 0, l2: 0, l3: 0, p1: 0, p2: 0 };
-const istNoon = (date: string) => new Date(`${date}T06:30:00Z`);
+const pay = (loanId: number, amountPaise: number, on: string, utr: string) => payLoan(database, loanId, amountPaise, on, utr);
 
-async function pay(loanId: number, amountPaise: number, on: string, utr: string): Promise<number> {
-  const { intakeId } = await acceptPayment(
-    database.db,
-    { utr, loanId, amountPaise, valueDate: on, mode: 'NEFT' },
-    { receivedBy: 'finance:test', requestId: null, now: istNoon(on) },
-  );
-  const outcome = await postPayment(database.db, intakeId, { bucketTable: DEFAULT_BUCKET_TABLE, now: istNoon(on), actorId: 'test' });
-  if (outcome.status !== 'POSTED') throw new Error(`not posted: ${JSON.stringify(outcome)}`);
-  return outcome.paymentId;
-}
-
-/** A superuser session with triggers and foreign keys off: how someone would tamper. */
-async function asTamperer(...statements: string[]): Promise<void> {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    await client.query("SET session_replication_role = 'replica'");
-    for (const statement of statements) await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
+const asTamperer = (...statements: string[]) => tamperWith(database, ...statements);
 
 async function check() {
   return runIntegrityCheck(database.db, { trigger: 'MANUAL', actor: { type: 'system', id: 'test' }, bucketTable: DEFAULT_BUCKET_TABLE });

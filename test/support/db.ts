@@ -42,3 +42,18 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
     },
   };
 }
+
+/**
+ * Runs statements in a superuser session with triggers and foreign keys off (replica mode): how
+ * someone would tamper with the book behind the application's back.
+ */
+export async function tamperWith(database: Pick<TestDatabase, 'url'>, ...statements: string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    await client.query("SET session_replication_role = 'replica'");
+    for (const statement of statements) await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}

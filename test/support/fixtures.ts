@@ -1,6 +1,7 @@
 import { addMonths, businessToday, type BusinessDate } from '@loanops/domain';
 import { createLoan, type NewLoanInput } from '@loanops/loan-book';
 import { DEFAULT_BUCKET_TABLE } from '@loanops/domain';
+import { acceptPayment, postPayment } from '@loanops/payments';
 import type { TestDatabase } from './db.js';
 
 let counter = 0;
@@ -28,4 +29,19 @@ export async function insertLoan(
     source: 'API',
   });
   return created.id;
+}
+
+/** Noon IST on a business date: a moment that is that date in India whatever the server's zone. */
+export const istNoon = (date: BusinessDate): Date => new Date(`${date}T06:30:00Z`);
+
+/** A NEFT payment accepted and posted at noon IST of `on` (its value date), straight into the book (no HTTP, no queue). */
+export async function payLoan(database: TestDatabase, loanId: number, amountPaise: number, on: BusinessDate, utr: string): Promise<number> {
+  const { intakeId } = await acceptPayment(
+    database.db,
+    { utr, loanId, amountPaise, valueDate: on, mode: 'NEFT' },
+    { receivedBy: 'finance:test', requestId: null, now: istNoon(on) },
+  );
+  const outcome = await postPayment(database.db, intakeId, { bucketTable: DEFAULT_BUCKET_TABLE, now: istNoon(on), actorId: 'test' });
+  if (outcome.status !== 'POSTED') throw new Error(`payment ${utr} not posted: ${JSON.stringify(outcome)}`);
+  return outcome.paymentId;
 }

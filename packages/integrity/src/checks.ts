@@ -12,6 +12,7 @@ export const INTEGRITY_CHECKS = [
   'PAYMENT_ALLOCATIONS_SUM',
   'PAID_ABOVE_DUE',
   'PAID_MATCHES_ALLOCATIONS',
+  'CHARGE_PAID_MATCHES_ALLOCATIONS',
   'LOAN_OUTSTANDING',
   'LOAN_DPD',
   'LOAN_BUCKET',
@@ -137,6 +138,38 @@ function paidMatchesAllocations(context: CheckContext): Promise<CheckResult> {
   );
 }
 
+/**
+ * What a charge says was paid is what the allocations of posted (not reversed) payments paid to
+ * it. As for installments, a charge of a loan brought from the old spreadsheet (import, seed) may
+ * carry a part paid before this system, which has no payment here: paid may be more than the
+ * allocations there, never less.
+ */
+function chargePaidMatchesAllocations(context: CheckContext): Promise<CheckResult> {
+  return fromSql(
+    'CHARGE_PAID_MATCHES_ALLOCATIONS',
+    'loan_charges',
+    sql<Row>`
+      WITH alloc AS (
+        SELECT a.charge_id, sum(a.amount_paise)::bigint AS amount
+        FROM payment_allocations a JOIN payments p ON p.id = a.payment_id
+        WHERE a.component = 'CHARGE' AND p.status = 'POSTED'
+        GROUP BY a.charge_id
+      ), wrong AS (
+        SELECT c.id, coalesce(a.amount, 0) AS allocated, c.paid_paise
+        FROM loan_charges c
+        JOIN loans l ON l.id = c.loan_id
+        LEFT JOIN alloc a ON a.charge_id = c.id
+        WHERE c.paid_paise < coalesce(a.amount, 0)
+           OR (l.source = 'API' AND c.paid_paise <> coalesce(a.amount, 0))
+      )
+      SELECT id AS row_id, allocated::text AS expected, paid_paise::text AS actual,
+             format('charge %s says paid %s paise; its allocations say %s paise', id, paid_paise, allocated) AS message,
+             count(*) OVER () AS total
+      FROM wrong ORDER BY id LIMIT ${context.limit}`,
+    context,
+  );
+}
+
 /** Each loan's outstanding columns equal its unpaid installments and charges. */
 function loanOutstanding(context: CheckContext): Promise<CheckResult> {
   return fromSql(
@@ -196,7 +229,10 @@ function intakePayment(context: CheckContext): Promise<CheckResult> {
 /**
  * Each live loan's DPD and bucket are what its installments say on the date it was last
  * classified: the later of its own as-of date and the last successful DPD run's (the run only
- * rewrites loans whose standing moves). Buckets follow the borrower-wide, sticky NPA rule.
+ * rewrites loans whose standing moves). Buckets follow the borrower-wide, sticky NPA rule
+ * (classifyBorrowerLoans, as the DPD run and payments apply it), fed with the bucket each loan held
+ * by its bucket history (the to-bucket of its latest row) rather than the stored bucket under
+ * check: a bucket written behind the history's back can neither make a borrower NPA nor lift it.
  */
 async function loanStanding(context: CheckContext): Promise<{ dpd: CheckResult; bucket: CheckResult }> {
   const lastRun = await context.db
@@ -210,7 +246,15 @@ async function loanStanding(context: CheckContext): Promise<{ dpd: CheckResult; 
   const bucket: CheckResult = { count: 0, findings: [] };
   let after = 0;
   for (;;) {
-    const page = await sql<{ id: number; borrower_id: number; dpd: number; bucket: string; on: string; expected_dpd: number }>`
+    const page = await sql<{
+      id: number;
+      borrower_id: number;
+      dpd: number;
+      bucket: string;
+      held_bucket: string | null;
+      on: string;
+      expected_dpd: number;
+    }>`
       WITH borrowers AS (
         SELECT DISTINCT borrower_id FROM loans
         WHERE borrower_id > ${after} AND status IN ('ACTIVE', 'LEGAL')
@@ -222,6 +266,9 @@ async function loanStanding(context: CheckContext): Promise<{ dpd: CheckResult; 
         WHERE l.status IN ('ACTIVE', 'LEGAL')
       )
       SELECT v.id, v.borrower_id, v.dpd, v.bucket, v.on_date::text AS on,
+             (SELECT h.to_bucket FROM bucket_history h
+               WHERE h.loan_id = v.id
+               ORDER BY h.business_date DESC, h.id DESC LIMIT 1) AS held_bucket,
              coalesce(v.on_date - (
                SELECT min(i.due_on) FROM installments i
                WHERE i.loan_id = v.id AND i.due_on < v.on_date
@@ -237,7 +284,7 @@ async function loanStanding(context: CheckContext): Promise<{ dpd: CheckResult; 
     }
     for (const loans of byBorrower.values()) {
       const expectedBuckets = classifyBorrowerLoans(
-        loans.map((loan) => ({ id: Number(loan.id), dpd: loan.expected_dpd, bucket: loan.bucket })),
+        loans.map((loan) => ({ id: Number(loan.id), dpd: loan.expected_dpd, bucket: loan.held_bucket })),
         context.bucketTable,
       );
       for (const loan of loans) {
@@ -264,7 +311,7 @@ async function loanStanding(context: CheckContext): Promise<{ dpd: CheckResult; 
               rowId: String(loan.id),
               expected,
               actual: loan.bucket,
-              message: `loan ${loan.id} is in bucket ${loan.bucket}; its installments say ${expected} on ${loan.on}`,
+              message: `loan ${loan.id} is in bucket ${loan.bucket}; its installments and bucket history say ${expected} on ${loan.on}`,
             });
           }
         }
@@ -305,6 +352,7 @@ export async function runChecks(context: CheckContext): Promise<Record<Integrity
     PAYMENT_ALLOCATIONS_SUM: await allocationsSum(context),
     PAID_ABOVE_DUE: await paidAboveDue(context),
     PAID_MATCHES_ALLOCATIONS: await paidMatchesAllocations(context),
+    CHARGE_PAID_MATCHES_ALLOCATIONS: await chargePaidMatchesAllocations(context),
     LOAN_OUTSTANDING: await loanOutstanding(context),
     LOAN_DPD: standing.dpd,
     LOAN_BUCKET: standing.bucket,
