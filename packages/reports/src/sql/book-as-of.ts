@@ -4,17 +4,25 @@ import type { Database } from '@loanops/db';
 import type { PortfolioCell, RollCell } from '../shape.js';
 
 /**
- * The book as it stood at the end of a past business date, rebuilt from the record rather than
- * today's columns: each loan's bucket is the last bucket-history row dated on or before it; its
- * outstanding is its schedule and charges levied by then, less the allocations of payments posted
- * by then and not reversed by then. Loans disbursed after the date, or with nothing outstanding on
- * it, are not in the book of that date.
+ * The book as it stood at the end of a past business date, worked back from today's stored
+ * balances rather than rebuilt from the payments alone: imported and seeded loans carry
+ * repayments made before this system, in their installments' paid amounts with no payment rows,
+ * and those count as made by the day the loan entered the book. From today's outstanding, what
+ * changed after the date is undone: allocations of payments posted after it (and still posted)
+ * are owed again, and allocations of payments posted by it but reversed after it are paid again.
+ * A payment counts from the day it was posted, not its value date, as the bucket history does
+ * (and the DPD run saw it), so a day's book does not change once the day is over.
+ *
+ * Each loan's bucket is its last bucket-history row dated on or before the date; a loan's first
+ * row is dated the day it was created, imported or seeded, so a loan not yet in the book then has
+ * none. Loans disbursed after the date, or with nothing outstanding on it, are left out too.
  */
 function standingAsOf(date: BusinessDate): RawBuilder<unknown> {
   return sql`
     SELECT s.loan_id, s.bucket,
-           l.principal_paise - coalesce(p.principal, 0) AS principal_outstanding,
-           sched.due + coalesce(c.levied, 0) - coalesce(p.total, 0) AS total_outstanding
+           l.principal_outstanding_paise + coalesce(u.principal, 0) AS principal_outstanding,
+           l.principal_outstanding_paise + l.interest_outstanding_paise + coalesce(c.unpaid, 0) + coalesce(u.total, 0)
+             AS total_outstanding
     FROM (
       SELECT DISTINCT ON (h.loan_id) h.loan_id, h.to_bucket AS bucket
       FROM bucket_history h
@@ -22,23 +30,32 @@ function standingAsOf(date: BusinessDate): RawBuilder<unknown> {
       ORDER BY h.loan_id, h.business_date DESC, h.id DESC
     ) s
     JOIN loans l ON l.id = s.loan_id
-    JOIN (
-      SELECT loan_id, sum(principal_due_paise + interest_due_paise) AS due FROM installments GROUP BY loan_id
-    ) sched ON sched.loan_id = s.loan_id
     LEFT JOIN (
+      -- What is owed on the date beyond today: + what a later payment paid, - what a later reversal restored.
       SELECT p.loan_id,
-             sum(a.amount_paise) FILTER (WHERE a.component = 'PRINCIPAL') AS principal,
-             sum(a.amount_paise) AS total
-      FROM payments p JOIN payment_allocations a ON a.payment_id = p.id
-      WHERE p.posted_on <= ${date}::date
-        AND (p.status = 'POSTED' OR (p.reversed_at AT TIME ZONE ${BUSINESS_ZONE})::date > ${date}::date)
+             sum(CASE WHEN p.status = 'POSTED' THEN a.amount_paise ELSE -a.amount_paise END)
+               FILTER (WHERE a.component = 'PRINCIPAL') AS principal,
+             sum(CASE WHEN p.status = 'POSTED' THEN a.amount_paise ELSE -a.amount_paise END) AS total
+      FROM payments p
+      JOIN payment_allocations a ON a.payment_id = p.id
+      LEFT JOIN loan_charges ch ON ch.id = a.charge_id
+      WHERE (
+          (p.status = 'POSTED' AND p.posted_on > ${date}::date)
+          OR (p.status = 'REVERSED' AND p.posted_on <= ${date}::date
+              AND (p.reversed_at AT TIME ZONE ${BUSINESS_ZONE})::date > ${date}::date)
+        )
+        -- A charge levied after the date is not in its book at all, paid or not.
+        AND (ch.id IS NULL OR ch.levied_on <= ${date}::date)
       GROUP BY p.loan_id
-    ) p ON p.loan_id = s.loan_id
+    ) u ON u.loan_id = s.loan_id
     LEFT JOIN (
-      SELECT loan_id, sum(amount_paise) AS levied FROM loan_charges WHERE levied_on <= ${date}::date GROUP BY loan_id
+      SELECT loan_id, sum(amount_paise - paid_paise) AS unpaid
+      FROM loan_charges
+      WHERE levied_on <= ${date}::date
+      GROUP BY loan_id
     ) c ON c.loan_id = s.loan_id
     WHERE l.disbursed_on <= ${date}::date
-      AND sched.due + coalesce(c.levied, 0) - coalesce(p.total, 0) > 0`;
+      AND l.principal_outstanding_paise + l.interest_outstanding_paise + coalesce(c.unpaid, 0) + coalesce(u.total, 0) > 0`;
 }
 
 /** Loans and outstanding per bucket at the end of `date`. */
