@@ -25,6 +25,7 @@ let redis: TestRedis;
 let api: TestApi;
 const payments: Record<string, number> = {};
 let loanNumber = '';
+let loanId = 0;
 const istNoon = (date: string) => new Date(`${date}T06:30:00Z`);
 
 async function pay(loanId: number, amountPaise: number, on: string, utr: string): Promise<number> {
@@ -53,7 +54,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   redis = await createTestRedis();
   api = await startTestApi(database, redis.queues);
-  const loanId = await insertLoan(
+  loanId = await insertLoan(
     database,
     {
       principalPaise: 1_000_000,
@@ -103,7 +104,7 @@ describe('POST /v1/reconciliations', () => {
       from: '2026-04-01',
       to: '2026-04-03',
       lines: 4,
-      counts: { MATCHED: 1, AMOUNT_MISMATCH: 1, IN_BANK_NOT_POSTED: 2, POSTED_NOT_IN_BANK: 1 },
+      counts: { MATCHED: 1, AMOUNT_MISMATCH: 1, IN_BANK_NOT_POSTED: 2, POSTED_NOT_IN_BANK: 1, NO_UTR: 0 },
       bankTotalPaise: 265_000,
       postedTotalPaise: 180_000,
       importedBy: 'user:user-finance',
@@ -139,10 +140,10 @@ describe('POST /v1/reconciliations', () => {
     const csv = await api.request('GET', `/v1/reconciliations/${statementId}/items?format=csv&outcome=AMOUNT_MISMATCH`);
     expect(csv.headers.get('content-disposition')).toContain(`reconciliation-${statementId}-amount_mismatch.csv`);
     const lines = String(csv.body).trim().split('\r\n');
-    expect(lines[0]).toBe('outcome,utr,row,bankValueDate,bankAmountPaise,paymentId,loanNumber,postedValueDate,postedAmountPaise,differencePaise,note');
+    expect(lines[0]).toBe('outcome,utr,reference,row,bankValueDate,bankAmountPaise,paymentId,loanNumber,postedValueDate,postedAmountPaise,differencePaise,note');
     expect(lines.slice(1)).toHaveLength(1);
     expect(lines[1]).toBe(
-      `AMOUNT_MISMATCH,UTRRECON000002,5,2026-04-02,55000,${payments.p2},${loanNumber},2026-04-02,50000,5000,"bank 55000 paise, posted 50000 paise"`,
+      `AMOUNT_MISMATCH,UTRRECON000002,utrrecon000002,5,2026-04-02,55000,${payments.p2},${loanNumber},2026-04-02,50000,5000,"bank 55000 paise, posted 50000 paise"`,
     );
 
     const summary = await api.request('GET', `/v1/reconciliations/${statementId}`);
@@ -153,7 +154,13 @@ describe('POST /v1/reconciliations', () => {
 
   it('refuses a statement with wrong rows, naming each row and field, and stores nothing', async () => {
     const before = await statements();
-    const bad = `${STATEMENT}\r\n04/04/26,IMPS CR,UTRRECON000009,31/04/26,,12.345,\r\n05/04/26,IMPS CR,BAD,05/04/26,,100.00,\r\n`;
+    const bad = [
+      STATEMENT,
+      '04/04/26,IMPS CR,UTRRECON000009,31/04/26,,12.345,',
+      '05/04/26,IMPS CR,UTRRECON000010,05/04/26,,100.00',
+      '05/04/26,CASH DEPOSIT,CASH,05/04/26,,100.00,',
+      '',
+    ].join('\r\n');
     const response = await api.request('POST', '/v1/reconciliations?layout=hdfc', { body: bad, headers: { 'content-type': 'text/csv' } });
     expect(response.status).toBe(422);
     expect(response.body).toMatchObject({
@@ -162,11 +169,60 @@ describe('POST /v1/reconciliations', () => {
         details: [
           { row: 9, column: 'credit', message: '"12.345" is not an amount in rupees' },
           { row: 9, column: 'valueDate', message: '"31/04/26" is not a date (DD/MM/YYYY, DD-MMM-YYYY or YYYY-MM-DD)' },
-          { row: 10, column: 'utr', message: '"BAD" is not a UTR (12 to 22 letters and digits)' },
+          { row: 10, column: 'columns', message: 'has 6 cells where the header row has 7' },
         ],
       },
     });
     expect(await statements()).toBe(before);
+  });
+
+  it('imports interest, cash and cheque credits as NO_UTR lines, and matches UTRs written with other padding and spacing', async () => {
+    // 608123456789 posted as written by the payer, shown zero-padded by the bank; 0000611223344556
+    // posted padded, shown spaced without the zeros; 622334455667 received and not yet posted.
+    const p7 = await pay(loanId, 100_000, '2026-05-04', '608123456789');
+    const p8 = await pay(loanId, 60_000, '2026-05-05', '0000611223344556');
+    await acceptPayment(
+      database.db,
+      { utr: '622334455667', loanId, amountPaise: 70_000, valueDate: '2026-05-05', mode: 'UPI' },
+      { receivedBy: 'finance:test', requestId: null, now: istNoon('2026-05-05') },
+    );
+    const may = [
+      'Txn Date,Value Date,Description,Ref No./Cheque No.,Debit,Credit,Balance',
+      '04/05/2026,04/05/2026,BY TRANSFER-IMPS/608123456789,0000608123456789,,"1,000.00","1,000.00"',
+      '04/05/2026,04/05/2026,INT.PD:01-04-2026 TO 30-04-2026,,,12.34,"1,012.34"',
+      '05/05/2026,05/05/2026,CASH DEPOSIT SELF,CASH DEP,,"5,000.00","6,012.34"',
+      '05/05/2026,05/05/2026,CLG CHQ DEP,000123,,"2,500.00","8,512.34"',
+      '05/05/2026,05/05/2026,BY TRANSFER-IMPS,6112 2334 4556,,600.00,"9,112.34"',
+      '06/05/2026,06/05/2026,BY TRANSFER-UPI,622334455667,,700.00,"9,812.34"',
+      '06/05/2026,06/05/2026,ATM WDL,,200.00,,"9,612.34"',
+    ].join('\n');
+    const response = await api.request('POST', '/v1/reconciliations?layout=sbi&fileName=may.csv', { body: may, headers: { 'content-type': 'text/csv' } });
+    expect(response.status).toBe(201);
+    const statement = response.body as { id: number };
+    expect(statement).toMatchObject({
+      from: '2026-05-04',
+      to: '2026-05-06',
+      lines: 6,
+      counts: { MATCHED: 2, AMOUNT_MISMATCH: 0, IN_BANK_NOT_POSTED: 1, POSTED_NOT_IN_BANK: 0, NO_UTR: 3 },
+      bankTotalPaise: 100_000 + 1_234 + 500_000 + 250_000 + 60_000 + 70_000,
+      postedTotalPaise: 160_000,
+    });
+
+    const items = await api.request('GET', `/v1/reconciliations/${statement.id}/items`);
+    const byRow = Object.fromEntries((items.body as { row: number }[]).map((item) => [item.row, item]));
+    expect(byRow[2]).toMatchObject({ outcome: 'MATCHED', utr: '608123456789', reference: '0000608123456789', paymentId: p7 });
+    expect(byRow[6]).toMatchObject({ outcome: 'MATCHED', utr: '0000611223344556', reference: '6112 2334 4556', paymentId: p8 });
+    expect(byRow[7]).toMatchObject({ outcome: 'IN_BANK_NOT_POSTED', utr: '622334455667', paymentId: null, note: 'received, waiting to be posted' });
+
+    const unmatched = await api.request('GET', `/v1/reconciliations/${statement.id}/items?outcome=NO_UTR`);
+    expect(unmatched.status).toBe(200);
+    expect(unmatched.body).toEqual([
+      expect.objectContaining({ outcome: 'NO_UTR', utr: null, reference: '', row: 3, bankAmountPaise: 1_234, paymentId: null, note: 'no reference on the statement' }),
+      expect.objectContaining({ outcome: 'NO_UTR', reference: 'CASH DEP', row: 4, bankAmountPaise: 500_000, note: 'the reference is not a UTR (12 to 22 letters and digits)' }),
+      expect.objectContaining({ outcome: 'NO_UTR', reference: '000123', row: 5, bankAmountPaise: 250_000, note: 'the reference is not a UTR (12 to 22 letters and digits)' }),
+    ]);
+    const csv = await api.request('GET', `/v1/reconciliations/${statement.id}/items?format=csv&outcome=NO_UTR`);
+    expect(String(csv.body).trim().split('\r\n')[1]).toBe(`NO_UTR,,,3,2026-05-04,1234,,,,,,no reference on the statement`);
   });
 
   it('refuses bad parameters and bodies with 400 naming the field, and other roles with 403', async () => {

@@ -110,6 +110,7 @@ try {
         `  amount mismatch      ${counts.AMOUNT_MISMATCH}`,
         `  in bank, not posted  ${counts.IN_BANK_NOT_POSTED}`,
         `  posted, not in bank  ${counts.POSTED_NOT_IN_BANK}`,
+        `  no UTR               ${counts.NO_UTR}`,
         `details: GET /v1/reconciliations/${statement.id}/items?format=csv`,
         '',
       ].join('\n'),

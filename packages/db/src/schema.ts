@@ -359,6 +359,7 @@ export interface BankStatementsTable {
   amount_mismatch: number;
   in_bank_not_posted: number;
   posted_not_in_bank: number;
+  no_utr: Generated<number>;
   bank_total_paise: Int8;
   posted_total_paise: Int8;
   imported_by: string;
@@ -371,18 +372,24 @@ export interface BankStatementLinesTable {
   statement_id: number;
   row_no: number;
   value_date: BusinessDate;
-  utr: string;
+  /** The reference as the statement writes it. */
+  reference: string;
+  /** The reference as a UTR in its matching form (utrMatchKey); null when it is no UTR. */
+  utr: string | null;
   amount_paise: Int8;
   narration: string | null;
 }
 
-export type ReconciliationOutcome = 'MATCHED' | 'AMOUNT_MISMATCH' | 'IN_BANK_NOT_POSTED' | 'POSTED_NOT_IN_BANK';
+export type ReconciliationOutcome = 'MATCHED' | 'AMOUNT_MISMATCH' | 'IN_BANK_NOT_POSTED' | 'POSTED_NOT_IN_BANK' | 'NO_UTR';
 
 export interface ReconciliationItemsTable {
   id: Id;
   statement_id: number;
   outcome: ReconciliationOutcome;
-  utr: string;
+  /** The payment's UTR, else the statement line's; null for a NO_UTR line. */
+  utr: string | null;
+  /** The statement line's reference as written; null for a payment the statement does not show. */
+  reference: string | null;
   line_id: number | null;
   row_no: number | null;
   payment_id: number | null;

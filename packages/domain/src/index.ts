@@ -83,6 +83,8 @@ export {
   checkPaymentRules,
   isUtr,
   normalizeUtr,
+  utrMatchKey,
+  utrSpellings,
   type PaymentModeName,
   type PaymentRuleBreach,
   type PaymentRuleCode,

@@ -22,6 +22,46 @@ export function isUtr(normalized: string): boolean {
   return UTR.test(normalized);
 }
 
+/** IMPS and UPI reference numbers (RRN), the only UTRs made of digits alone, have 12. */
+const RRN_DIGITS = 12;
+const UTR_MAX = 22;
+
+/**
+ * The form in which two references are compared to tell whether they are the same UTR: a bank
+ * statement and a payment request may write one UTR differently. It is normalizeUtr (trimmed,
+ * upper case), then:
+ * - spaces and other whitespace inside are dropped ("6081 2345 6789"): a UTR is letters and
+ *   digits only, so no UTR loses anything of its own;
+ * - a reference of digits only, longer than 12, loses leading zeros until it is 12 digits long
+ *   or starts with another digit ("0000608123456789" is 608123456789). The only UTRs of digits
+ *   alone are 12-digit RRNs, so zeros in front of a 13 to 22 digit one are padding, while an
+ *   RRN's own leading zero (those of a year ending in 0) is kept: two different 12-digit RRNs,
+ *   or two references of one length, never become equal.
+ * Nothing else is stripped: letters never (NEFT and RTGS UTRs begin with the bank's IFSC code,
+ * so dropping a letter prefix could make two real UTRs one), nor zeros within, at the end, or in
+ * front of a reference with letters; a short number is not padded (a cheque number stays what it
+ * is). isUtr tells whether the result is a UTR at all.
+ */
+export function utrMatchKey(text: string): string {
+  const compact = normalizeUtr(text).replace(/\s+/g, '');
+  if (!/^\d+$/.test(compact)) return compact;
+  let start = 0;
+  while (compact.length - start > RRN_DIGITS && compact[start] === '0') start += 1;
+  return compact.slice(start);
+}
+
+/**
+ * Every UTR as stored (normalizeUtr'd, valid) whose utrMatchKey is `key`: the key itself and, for
+ * a 12-digit key or a longer one of digits not starting with 0, the key zero-padded up to 22
+ * characters. Lets a UTR column be searched by its unique index for references equal under
+ * utrMatchKey. Empty when `key` is no UTR or not a key utrMatchKey gives.
+ */
+export function utrSpellings(key: string): string[] {
+  if (!isUtr(key) || utrMatchKey(key) !== key) return [];
+  if (!/^\d+$/.test(key)) return [key];
+  return Array.from({ length: UTR_MAX - key.length + 1 }, (_, zeros) => '0'.repeat(zeros) + key);
+}
+
 export type PaymentRuleCode =
   | 'AMOUNT_OUT_OF_RANGE'
   | 'FUTURE_VALUE_DATE'

@@ -13,5 +13,6 @@ export {
   type StatementLine,
   type StatementProblem,
 } from './parse-statement.js';
+export { matchLine, type CandidatePayment, type IntakeSeen, type LineMatch } from './match-line.js';
 export { InvalidStatementError, getStatement, importStatement, listStatements, type ImportOptions, type StatementSummary } from './reconcile.js';
 export { RECONCILIATION_COLUMNS, RECONCILIATION_OUTCOMES, reconciliationItems, type ReconciliationItemRow } from './items.js';

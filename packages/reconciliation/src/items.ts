@@ -5,7 +5,10 @@ import type { ReportColumn } from '@loanops/reports';
 export interface ReconciliationItemRow {
   id: number;
   outcome: ReconciliationOutcome;
-  utr: string;
+  /** The payment's UTR, else the statement's; null when the statement line has none (NO_UTR). */
+  utr: string | null;
+  /** The statement's reference cell as written; null for a payment the statement does not show. */
+  reference: string | null;
   row: number | null;
   bankValueDate: string | null;
   bankAmountPaise: number | null;
@@ -17,7 +20,7 @@ export interface ReconciliationItemRow {
   note: string | null;
 }
 
-export const RECONCILIATION_OUTCOMES: readonly ReconciliationOutcome[] = ['MATCHED', 'AMOUNT_MISMATCH', 'IN_BANK_NOT_POSTED', 'POSTED_NOT_IN_BANK'];
+export const RECONCILIATION_OUTCOMES: readonly ReconciliationOutcome[] = ['MATCHED', 'AMOUNT_MISMATCH', 'IN_BANK_NOT_POSTED', 'POSTED_NOT_IN_BANK', 'NO_UTR'];
 
 const PAGE = 1_000;
 
@@ -36,6 +39,7 @@ export async function* reconciliationItems(
         'r.id',
         'r.outcome',
         'r.utr',
+        'r.reference',
         'r.row_no',
         'r.bank_value_date',
         'r.bank_amount_paise',
@@ -56,6 +60,7 @@ export async function* reconciliationItems(
         id: Number(row.id),
         outcome: row.outcome,
         utr: row.utr,
+        reference: row.reference,
         row: row.row_no,
         bankValueDate: row.bank_value_date,
         bankAmountPaise: row.bank_amount_paise === null ? null : Number(row.bank_amount_paise),
@@ -80,6 +85,7 @@ export async function* reconciliationItems(
 export const RECONCILIATION_COLUMNS: readonly ReportColumn<ReconciliationItemRow>[] = [
   { key: 'outcome', header: 'Outcome', kind: 'text' },
   { key: 'utr', header: 'UTR', kind: 'text' },
+  { key: 'reference', header: 'Statement reference', kind: 'text' },
   { key: 'row', header: 'Statement row', kind: 'integer' },
   { key: 'bankValueDate', header: 'Bank value date', kind: 'date' },
   { key: 'bankAmountPaise', header: 'Bank amount', kind: 'paise' },

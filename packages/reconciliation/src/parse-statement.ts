@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { DateTime } from 'luxon';
-import { BUSINESS_ZONE, isUtr, normalizeUtr, parseRupees, type BusinessDate } from '@loanops/domain';
+import { BUSINESS_ZONE, isUtr, parseRupees, utrMatchKey, type BusinessDate } from '@loanops/domain';
 import type { StatementLayout } from './layouts.js';
 
 /** One credit of the statement. */
@@ -8,14 +8,24 @@ export interface StatementLine {
   /** The row of the file (1 = its first line). */
   row: number;
   valueDate: BusinessDate;
-  utr: string;
+  /** The reference cell as written (trimmed; empty when blank). */
+  reference: string;
+  /**
+   * The reference as a UTR, in the form UTRs are matched in (utrMatchKey); null when it is no
+   * UTR (interest, a cash deposit, a cheque number, a blank cell): such a line is kept and
+   * reconciled as NO_UTR.
+   */
+  utr: string | null;
   amountPaise: number;
   narration: string | null;
 }
 
 export interface StatementProblem {
   row: number;
-  /** The layout field (valueDate, utr, amount, credit, debit) or `file`. */
+  /**
+   * The layout field (valueDate, utr, amount, credit, debit), `columns` when the row has another
+   * number of cells than the header row, or `file`.
+   */
   column: string;
   message: string;
 }
@@ -67,7 +77,9 @@ const fold = (cell: string) => cell.trim().replace(/\s+/g, ' ').replace(/\.+$/, 
  * Reads a statement: finds the header row (banks put account details above it), then takes each
  * row after it as one transaction. Blank rows are skipped, debits are counted and skipped, and
  * every wrong cell is reported with its row and field; the caller stores nothing unless there
- * are none.
+ * are none. A row must have the header row's cells (extra empty ones at its end aside): one with
+ * fewer or more has its cells shifted, and no cell of it can be trusted. A credit whose reference
+ * is no UTR is not wrong: banks credit interest, cash and cheques too; it is taken with no UTR.
  */
 export function parseStatement(text: string, layout: StatementLayout, options: { maxLines?: number } = {}): ParsedStatement {
   const problems: StatementProblem[] = [];
@@ -88,11 +100,13 @@ export function parseStatement(text: string, layout: StatementLayout, options: {
   ];
   const required = wanted.filter(([field, name]) => name !== undefined && field !== 'narration' && field !== 'debit');
   let headerIndex = -1;
+  let headerWidth = 0;
   let columns = new Map<string, number>();
   for (let index = 0; index < Math.min(records.length, 50); index += 1) {
     const cells = (records[index] ?? []).map(fold);
     if (required.every(([, name]) => cells.includes(fold(name as string)))) {
       headerIndex = index;
+      headerWidth = cells.findLastIndex((value) => value !== '') + 1;
       columns = new Map(
         wanted.flatMap(([field, name]) => {
           const at = name === undefined ? -1 : cells.indexOf(fold(name));
@@ -117,6 +131,12 @@ export function parseStatement(text: string, layout: StatementLayout, options: {
     const record = records[index] ?? [];
     const row = index + 1;
     if (record.every((value) => value.trim() === '')) continue;
+    const width = record.findLastIndex((value) => value.trim() !== '') + 1;
+    if (record.length < headerWidth || width > headerWidth) {
+      const cells = record.length < headerWidth ? record.length : width;
+      problems.push({ row, column: 'columns', message: `has ${cells} cells where the header row has ${headerWidth}` });
+      continue;
+    }
     const rowProblems: StatementProblem[] = [];
     let amount: AmountCell;
     if (layout.amount !== undefined) {
@@ -143,19 +163,20 @@ export function parseStatement(text: string, layout: StatementLayout, options: {
     if (valueDate === null) {
       rowProblems.push({ row, column: 'valueDate', message: dateText ? `"${dateText}" is not a date (DD/MM/YYYY, DD-MMM-YYYY or YYYY-MM-DD)` : 'is empty' });
     }
-    const utr = normalizeUtr(cell(record, 'utr'));
-    if (!isUtr(utr)) {
-      rowProblems.push({ row, column: 'utr', message: utr ? `"${utr}" is not a UTR (12 to 22 letters and digits)` : 'is empty' });
-    } else if (seen.has(utr)) {
-      rowProblems.push({ row, column: 'utr', message: `${utr} is already on row ${seen.get(utr)}` });
+    const reference = cell(record, 'utr');
+    const key = utrMatchKey(reference);
+    const utr = isUtr(key) ? key : null;
+    const earlier = utr === null ? undefined : seen.get(utr);
+    if (earlier !== undefined) {
+      rowProblems.push({ row, column: 'utr', message: `${utr} is already on row ${earlier}` });
     }
     if (rowProblems.length > 0 || valueDate === null || amount.kind !== 'credit') {
       problems.push(...rowProblems);
       continue;
     }
-    seen.set(utr, row);
+    if (utr !== null) seen.set(utr, row);
     const narration = cell(record, 'narration');
-    lines.push({ row, valueDate, utr, amountPaise: amount.paise, narration: narration ? narration.slice(0, 500) : null });
+    lines.push({ row, valueDate, reference: reference.slice(0, 100), utr, amountPaise: amount.paise, narration: narration ? narration.slice(0, 500) : null });
   }
   const maxLines = options.maxLines ?? 200_000;
   if (lines.length > maxLines) problems.push({ row: records.length, column: 'file', message: `more than ${maxLines} credits; split the statement` });

@@ -1,8 +1,9 @@
 import { sql, type Kysely } from 'kysely';
-import { LoanOpsError, type BusinessDate } from '@loanops/domain';
+import { LoanOpsError, utrMatchKey, utrSpellings, type BusinessDate } from '@loanops/domain';
 import { recordAudit, type Actor, type Database } from '@loanops/db';
 import type { StatementLayout } from './layouts.js';
-import { parseStatement, type StatementProblem } from './parse-statement.js';
+import { matchLine, type CandidatePayment, type IntakeSeen } from './match-line.js';
+import { parseStatement, type StatementLine, type StatementProblem } from './parse-statement.js';
 
 /** A statement with wrong rows: 422 INVALID_STATEMENT, each problem with its row and field; nothing stored. */
 export class InvalidStatementError extends LoanOpsError {
@@ -23,7 +24,7 @@ export interface StatementSummary {
   from: BusinessDate;
   to: BusinessDate;
   lines: number;
-  counts: { MATCHED: number; AMOUNT_MISMATCH: number; IN_BANK_NOT_POSTED: number; POSTED_NOT_IN_BANK: number };
+  counts: { MATCHED: number; AMOUNT_MISMATCH: number; IN_BANK_NOT_POSTED: number; POSTED_NOT_IN_BANK: number; NO_UTR: number };
   bankTotalPaise: number;
   postedTotalPaise: number;
   importedBy: string;
@@ -41,12 +42,15 @@ export interface ImportOptions {
   requestId?: string | null;
 }
 
+const CHUNK = 2_000;
+
 /**
  * Imports a bank statement and reconciles it with the posted payments, in one transaction: the
- * statement, its credits, and one item per credit (MATCHED, AMOUNT_MISMATCH, or IN_BANK_NOT_POSTED
- * — no payment with that UTR, or it was reversed) plus one per payment posted (not reversed) with
- * a value date in the statement's period whose UTR the bank does not show (POSTED_NOT_IN_BANK).
- * Payments are matched by UTR, the one reference both sides carry.
+ * statement, its credits, and one item per credit (MATCHED, AMOUNT_MISMATCH, IN_BANK_NOT_POSTED
+ * — no payment with that UTR, or it was reversed — or NO_UTR, a credit whose reference is no UTR)
+ * plus one per payment posted (not reversed) with a value date in the statement's period that no
+ * credit matched (POSTED_NOT_IN_BANK). Payments are matched by UTR, the one reference both sides
+ * carry, compared as utrMatchKey writes it on both sides.
  */
 export async function importStatement(db: Kysely<Database>, text: string, options: ImportOptions): Promise<StatementSummary> {
   const parsed = parseStatement(text, options.layout);
@@ -86,47 +90,15 @@ export async function importStatement(db: Kysely<Database>, text: string, option
       .returning('id')
       .executeTakeFirstOrThrow();
     const statementId = Number(statement.id);
-    for (let start = 0; start < parsed.lines.length; start += 2_000) {
-      await trx
-        .insertInto('bank_statement_lines')
-        .values(
-          parsed.lines.slice(start, start + 2_000).map((line) => ({
-            statement_id: statementId,
-            row_no: line.row,
-            value_date: line.valueDate,
-            utr: line.utr,
-            amount_paise: line.amountPaise,
-            narration: line.narration,
-          })),
-        )
-        .execute();
+    for (let start = 0; start < parsed.lines.length; start += CHUNK) {
+      await reconcileLines(trx, statementId, parsed.lines.slice(start, start + CHUNK));
     }
     await sql`
-      INSERT INTO reconciliation_items
-        (statement_id, outcome, utr, line_id, row_no, payment_id, loan_id, bank_value_date, bank_amount_paise,
-         posted_value_date, posted_amount_paise, note)
-      SELECT ${statementId}::bigint, CASE
-               WHEN p.id IS NULL OR p.status <> 'POSTED' THEN 'IN_BANK_NOT_POSTED'
-               WHEN p.amount_paise = l.amount_paise THEN 'MATCHED'
-               ELSE 'AMOUNT_MISMATCH' END,
-             l.utr, l.id, l.row_no, p.id, p.loan_id, l.value_date, l.amount_paise, p.value_date, p.amount_paise,
-             CASE
-               WHEN p.status = 'REVERSED' THEN 'the payment with this UTR was reversed'
-               WHEN p.id IS NULL AND EXISTS (SELECT 1 FROM payment_intake i WHERE i.utr = l.utr AND i.status = 'RECEIVED')
-                 THEN 'received, waiting to be posted'
-               WHEN p.id IS NULL AND EXISTS (SELECT 1 FROM payment_intake i WHERE i.utr = l.utr AND i.status = 'REJECTED')
-                 THEN 'received and rejected'
-               WHEN p.id IS NOT NULL AND p.amount_paise <> l.amount_paise
-                 THEN format('bank %s paise, posted %s paise', l.amount_paise, p.amount_paise)
-             END
-      FROM bank_statement_lines l LEFT JOIN payments p ON p.utr = l.utr
-      WHERE l.statement_id = ${statementId}
-      UNION ALL
-      SELECT ${statementId}::bigint, 'POSTED_NOT_IN_BANK', p.utr, NULL::bigint, NULL::integer, p.id, p.loan_id, NULL, NULL, p.value_date, p.amount_paise,
-             format('%s payment', p.mode)
+      INSERT INTO reconciliation_items (statement_id, outcome, utr, payment_id, loan_id, posted_value_date, posted_amount_paise, note)
+      SELECT ${statementId}::bigint, 'POSTED_NOT_IN_BANK', p.utr, p.id, p.loan_id, p.value_date, p.amount_paise, format('%s payment', p.mode)
       FROM payments p
       WHERE p.status = 'POSTED' AND p.value_date BETWEEN ${from}::date AND ${to}::date
-        AND NOT EXISTS (SELECT 1 FROM bank_statement_lines l WHERE l.statement_id = ${statementId} AND l.utr = p.utr)`.execute(trx);
+        AND NOT EXISTS (SELECT 1 FROM reconciliation_items r WHERE r.statement_id = ${statementId} AND r.payment_id = p.id)`.execute(trx);
     const counts = await sql<{ outcome: string; n: number; posted: number }>`
       SELECT outcome, count(*)::int AS n, coalesce(sum(posted_amount_paise) FILTER (WHERE outcome <> 'IN_BANK_NOT_POSTED'), 0)::bigint AS posted
       FROM reconciliation_items WHERE statement_id = ${statementId} GROUP BY outcome`.execute(trx);
@@ -136,6 +108,7 @@ export async function importStatement(db: Kysely<Database>, text: string, option
       amount_mismatch: count('AMOUNT_MISMATCH'),
       in_bank_not_posted: count('IN_BANK_NOT_POSTED'),
       posted_not_in_bank: count('POSTED_NOT_IN_BANK'),
+      no_utr: count('NO_UTR'),
       posted_total_paise: counts.rows.reduce((sum, row) => sum + Number(row.posted), 0),
     };
     await trx.updateTable('bank_statements').set(summary).where('id', '=', statementId).execute();
@@ -152,6 +125,74 @@ export async function importStatement(db: Kysely<Database>, text: string, option
   return getStatement(db, id);
 }
 
+/** Stores a run of credits and one reconciliation item each. */
+async function reconcileLines(trx: Kysely<Database>, statementId: number, lines: readonly StatementLine[]): Promise<void> {
+  const stored = await trx
+    .insertInto('bank_statement_lines')
+    .values(
+      lines.map((line) => ({
+        statement_id: statementId,
+        row_no: line.row,
+        value_date: line.valueDate,
+        reference: line.reference,
+        utr: line.utr,
+        amount_paise: line.amountPaise,
+        narration: line.narration,
+      })),
+    )
+    .returning(['id', 'row_no'])
+    .execute();
+  const lineIds = new Map(stored.map((row) => [row.row_no, Number(row.id)]));
+
+  const keys = [...new Set(lines.flatMap((line) => (line.utr === null ? [] : [line.utr])))];
+  const payments = new Map<string, CandidatePayment[]>();
+  const found = await trx
+    .selectFrom('payments')
+    .select(['id', 'utr', 'status', 'amount_paise', 'value_date', 'loan_id'])
+    .where(sql<boolean>`utr = ANY(${keys.flatMap(utrSpellings)}::text[])`)
+    .orderBy('id')
+    .execute();
+  for (const row of found) {
+    const key = utrMatchKey(row.utr);
+    const payment = { id: Number(row.id), utr: row.utr, status: row.status, amountPaise: Number(row.amount_paise), valueDate: row.value_date, loanId: Number(row.loan_id) };
+    payments.set(key, [...(payments.get(key) ?? []), payment]);
+  }
+  const unpaid = keys.filter((key) => !payments.has(key));
+  const intake = new Map<string, IntakeSeen>();
+  const requests = await trx
+    .selectFrom('payment_intake')
+    .select(['utr', 'status'])
+    .where(sql<boolean>`utr = ANY(${unpaid.flatMap(utrSpellings)}::text[])`)
+    .where('status', 'in', ['RECEIVED', 'REJECTED'])
+    .execute();
+  for (const request of requests) {
+    const key = utrMatchKey(request.utr);
+    const seen = intake.get(key) ?? { received: false, rejected: false };
+    intake.set(key, { received: seen.received || request.status === 'RECEIVED', rejected: seen.rejected || request.status === 'REJECTED' });
+  }
+
+  const items = lines.map((line) => {
+    const key = line.utr ?? '';
+    const match = matchLine(line, payments.get(key) ?? [], intake.get(key) ?? { received: false, rejected: false });
+    return {
+      statement_id: statementId,
+      outcome: match.outcome,
+      utr: match.utr,
+      reference: line.reference,
+      line_id: lineIds.get(line.row) ?? null,
+      row_no: line.row,
+      payment_id: match.payment?.id ?? null,
+      loan_id: match.payment?.loanId ?? null,
+      bank_value_date: line.valueDate,
+      bank_amount_paise: line.amountPaise,
+      posted_value_date: match.payment?.valueDate ?? null,
+      posted_amount_paise: match.payment?.amountPaise ?? null,
+      note: match.note,
+    };
+  });
+  await trx.insertInto('reconciliation_items').values(items).execute();
+}
+
 type StatementRow = {
   id: number;
   file_name: string | null;
@@ -163,6 +204,7 @@ type StatementRow = {
   amount_mismatch: number;
   in_bank_not_posted: number;
   posted_not_in_bank: number;
+  no_utr: number;
   bank_total_paise: number;
   posted_total_paise: number;
   imported_by: string;
@@ -182,6 +224,7 @@ function toSummary(row: StatementRow): StatementSummary {
       AMOUNT_MISMATCH: row.amount_mismatch,
       IN_BANK_NOT_POSTED: row.in_bank_not_posted,
       POSTED_NOT_IN_BANK: row.posted_not_in_bank,
+      NO_UTR: row.no_utr,
     },
     bankTotalPaise: Number(row.bank_total_paise),
     postedTotalPaise: Number(row.posted_total_paise),
