@@ -80,6 +80,20 @@ describe('POST /v1/payments', () => {
     expect((again.body as ErrorBody).error.code).toBe('DUPLICATE_UTR');
   });
 
+  it('takes one UTR written with spaces or zero padding as the same UTR', async () => {
+    const first = await api.request('POST', '/v1/payments', { role: 'finance', body: payment({ utr: '6081 2345 6789' }) });
+    expect(first.status).toBe(202);
+    const { intakeId } = first.body as { intakeId: string };
+    const row = await database.db.selectFrom('payment_intake').select('utr').where('id', '=', intakeId).executeTakeFirstOrThrow();
+    expect(row.utr).toBe('608123456789');
+    for (const utr of ['0000608123456789', '608123456789', '  6081234 56789']) {
+      const again = await api.request('POST', '/v1/payments', { role: 'finance', body: payment({ utr, amountPaise: 70_000 }) });
+      expect([utr, again.status, (again.body as ErrorBody).error.code]).toEqual([utr, 409, 'DUPLICATE_UTR']);
+    }
+    const found = await api.request('GET', '/v1/payments/intake/' + intakeId, { role: 'finance' });
+    expect(found.body).toMatchObject({ utr: '608123456789' });
+  });
+
   it.each([
     ['99 paise', { amountPaise: 99 }, 422, 'AMOUNT_OUT_OF_RANGE'],
     ['one paisa over ₹1 crore', { amountPaise: 1_000_000_001 }, 422, 'AMOUNT_OUT_OF_RANGE'],

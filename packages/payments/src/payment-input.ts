@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PAYMENT_MODES, isBusinessDate, isUtr, normalizeUtr } from '@loanops/domain';
+import { PAYMENT_MODES, isBusinessDate, isUtr, utrMatchKey } from '@loanops/domain';
 
 /**
  * POST /v1/payments. Shape only: the amount's range, the value-date window and the loan's state
@@ -7,9 +7,11 @@ import { PAYMENT_MODES, isBusinessDate, isUtr, normalizeUtr } from '@loanops/dom
  */
 export const paymentRequestSchema = z
   .strictObject({
+    // Stored as its match key, so one UTR written two ways (spaced, zero-padded) is one UTR to
+    // the duplicate check and the unique indexes, as it is to the bank reconciliation.
     utr: z
       .string({ error: 'must be a UTR' })
-      .transform(normalizeUtr)
+      .transform(utrMatchKey)
       .refine(isUtr, 'must be 12-22 letters and digits'),
     loanId: z.number({ error: 'must be a loan id' }).int().positive().optional(),
     loanNumber: z.string().trim().min(1).max(40).optional(),

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { LoanOpsError, isUtr, normalizeUtr, type BucketTable } from '@loanops/domain';
+import { LoanOpsError, isUtr, utrMatchKey, type BucketTable } from '@loanops/domain';
 import type { Database } from '@loanops/db';
 import type { Metrics } from '@loanops/observability';
 import {
@@ -43,7 +43,7 @@ export const paymentParam = z.object({
 });
 export const searchQuery = z
   .strictObject({
-    utr: z.string().transform(normalizeUtr).refine(isUtr, 'must be 12-22 letters and digits').optional(),
+    utr: z.string().transform(utrMatchKey).refine(isUtr, 'must be 12-22 letters and digits').optional(),
     loanId: z.string().regex(/^[1-9]\d{0,15}$/, 'must be a loan id').transform(Number).optional(),
     limit: z.string().regex(/^\d+$/).transform(Number).refine((n) => n >= 1 && n <= 200, 'must be 1-200').default(50),
   })
