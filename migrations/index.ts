@@ -3,6 +3,7 @@ import * as coreSchema from './0001-core-schema.js';
 import * as dpd from './0002-dpd.js';
 import * as collections from './0003-collections.js';
 import * as reports from './0005-reports.js';
+import * as legalChannel from './0006-legal-channel.js';
 
 /** Every migration, in order. A new file is added here as well as in this folder. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002-dpd': dpd,
   '0003-collections': collections,
   '0005-reports': reports,
+  '0006-legal-channel': legalChannel,
 };

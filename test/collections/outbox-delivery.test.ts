@@ -18,6 +18,7 @@ import { startReceiver, type Receiver } from './receiver.js';
 let database: TestDatabase;
 let redis: TestRedis;
 let receiver: Receiver;
+let legalReceiver: Receiver | undefined;
 let worker: ReturnType<typeof startTestWorker> | undefined;
 let loanId: number;
 let seq = 0;
@@ -37,17 +38,24 @@ afterEach(async () => {
   await worker?.closeAll();
   worker = undefined;
   await receiver.close();
+  await legalReceiver?.close();
+  legalReceiver = undefined;
   await redis.cleanup();
 });
 
-async function start(answer: Receiver['answer'], options: { remindersEnabled?: boolean; timeoutMs?: number } = {}) {
+async function start(
+  answer: Receiver['answer'],
+  options: { remindersEnabled?: boolean; timeoutMs?: number; legalWebhook?: boolean; now?: () => Date } = {},
+) {
   redis = await createTestRedis();
   receiver = await startReceiver(answer);
+  if (options.legalWebhook) legalReceiver = await startReceiver();
   worker = startTestWorker(database, redis.url, redis.prefix, {
     queues: ['reminders'],
     collections: {
-      now: clock,
+      now: options.now ?? clock,
       webhookUrl: receiver.url,
+      legalWebhookUrl: legalReceiver?.url,
       webhookTimeoutMs: options.timeoutMs ?? 2_000,
       pollMs: 100,
       retry: { maxAttempts: 3, baseDelayMs: 300, maxDelayMs: 10_000 },
@@ -77,6 +85,19 @@ async function reminder(channel: 'webhook' | 'log' = 'webhook'): Promise<number>
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
+}
+
+const requestsFor = (to: Receiver, key: string) => to.requests.filter((request) => request.headers['idempotency-key'] === key);
+
+/** A loan 100 days past due, escalated as the escalation worker does: the legal team is notified through the outbox. */
+async function legalCaseOpened(): Promise<{ notificationId: number; key: string; loanId: number; caseId: number }> {
+  const today = businessToday();
+  const overdue = await insertLoan(database, { disbursedOn: addDays(today, -130), firstDueOn: addDays(today, -100) });
+  const [opened] = await escalateEligibleLoans(database.db, { runId: null, businessDate: today }, { escalationDpd: 90, actorId: 'test' });
+  expect(opened?.loanId).toBe(overdue);
+  const caseId = opened?.caseId as number;
+  const notification = await database.db.selectFrom('notifications').select(['id', 'dedupe_key']).where('legal_case_id', '=', caseId).executeTakeFirstOrThrow();
+  return { notificationId: notification.id, key: notification.dedupe_key, loanId: overdue, caseId };
 }
 
 const row = (id: number) =>
@@ -166,18 +187,29 @@ describe('notification delivery', () => {
   it('with REMINDERS_ENABLED=false still delivers the legal team’s notifications, and holds borrowers’', async () => {
     await start(() => 200, { remindersEnabled: false });
     const borrowerId = await reminder('log');
-    // A loan 100 days past due, escalated as the escalation worker does: the legal team is notified through the outbox.
-    const today = businessToday();
-    const overdue = await insertLoan(database, { disbursedOn: addDays(today, -130), firstDueOn: addDays(today, -100) });
-    const [opened] = await escalateEligibleLoans(database.db, { runId: null, businessDate: today }, { escalationDpd: 90, actorId: 'test' });
-    expect(opened?.loanId).toBe(overdue);
-    const legalId = (
-      await database.db.selectFrom('notifications').select('id').where('legal_case_id', '=', opened?.caseId as number).executeTakeFirstOrThrow()
-    ).id;
+    const { notificationId: legalId } = await legalCaseOpened();
     await waitFor(async () => (await row(legalId)).status === 'SENT', { what: 'the legal notification to be SENT' });
     const queue = redis.queues.get('reminders');
     const runs = (await queue.getJobCounts('completed')).completed ?? 0;
     await waitFor(async () => ((await queue.getJobCounts('completed')).completed ?? 0) > runs + 2, { what: 'more delivery runs' });
     expect(await row(borrowerId)).toMatchObject({ status: 'PENDING', attempts: 0 });
+  });
+  it('sends a legal case opened before LEGAL_NOTIFY_WEBHOOK_URL was set to it once set, at night and with REMINDERS_ENABLED=false', async () => {
+    // Written by escalation with no delivering worker about: the destination is chosen when it goes out.
+    const { notificationId, key, loanId, caseId } = await legalCaseOpened();
+    expect(await database.db.selectFrom('notifications').select('channel').where('id', '=', notificationId).executeTakeFirstOrThrow()).toEqual({
+      channel: 'legal',
+    });
+    const night = ist(addDays(businessToday(), 1), '23:00').getTime() - Date.now();
+    await start(() => 200, { legalWebhook: true, remindersEnabled: false, now: () => new Date(Date.now() + night) });
+    await waitFor(async () => (await row(notificationId)).status === 'SENT', { what: 'the legal notification to be SENT' });
+    const received = requestsFor(legalReceiver as Receiver, key);
+    expect(received).toHaveLength(1);
+    expect(received[0]?.body).toMatchObject({
+      kind: 'LEGAL_CASE_OPENED',
+      recipient: 'legal-team',
+      payload: { legalCaseId: caseId, loanId, dpd: 100, openedOn: businessToday() },
+    });
+    expect(requestsFor(receiver, key)).toEqual([]);
   });
 });
