@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, businessToday } from '@loanops/domain';
 import { escalateEligibleLoans } from '@loanops/dpd';
@@ -45,7 +46,7 @@ afterEach(async () => {
 
 async function start(
   answer: Receiver['answer'],
-  options: { remindersEnabled?: boolean; timeoutMs?: number; legalWebhook?: boolean; now?: () => Date } = {},
+  options: { remindersEnabled?: boolean; timeoutMs?: number; legalWebhook?: boolean; now?: () => Date; claimMs?: number } = {},
 ) {
   redis = await createTestRedis();
   receiver = await startReceiver(answer);
@@ -56,6 +57,7 @@ async function start(
       now: options.now ?? clock,
       webhookUrl: receiver.url,
       legalWebhookUrl: legalReceiver?.url,
+      ...(options.claimMs !== undefined ? { claimMs: options.claimMs } : {}),
       webhookTimeoutMs: options.timeoutMs ?? 2_000,
       pollMs: 100,
       retry: { maxAttempts: 3, baseDelayMs: 300, maxDelayMs: 10_000 },
@@ -66,13 +68,13 @@ async function start(
 }
 
 /** A borrower reminder in the outbox, as the plan writes it. */
-async function reminder(channel: 'webhook' | 'log' = 'webhook'): Promise<number> {
+async function reminder(channel: 'webhook' | 'log' = 'webhook', key = 'installment'): Promise<number> {
   seq += 1;
   const row = await database.db
     .insertInto('notifications')
     .values({
       kind: 'INSTALLMENT_DUE',
-      dedupe_key: `installment:test-${seq}:INSTALLMENT_DUE`,
+      dedupe_key: `${key}:test-${seq}:INSTALLMENT_DUE`,
       channel,
       recipient: '+919876500000',
       loan_id: loanId,
@@ -211,5 +213,41 @@ describe('notification delivery', () => {
       payload: { legalCaseId: caseId, loanId, dpd: 100, openedOn: businessToday() },
     });
     expect(requestsFor(receiver, key)).toEqual([]);
+  });
+
+  it('records each delivered notification as SENT on its own: one that cannot be recorded does not send the rest of its batch again', async () => {
+    // The database refuses to record one notification of the batch as SENT, after the channel has delivered it.
+    await sql`
+      CREATE FUNCTION refuse_to_record() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.status = 'SENT' AND NEW.dedupe_key LIKE 'unrecordable:%' THEN RAISE EXCEPTION 'could not record'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER refuse_to_record BEFORE UPDATE ON notifications FOR EACH ROW EXECUTE FUNCTION refuse_to_record();
+    `.execute(database.db);
+    let unrecordable: number;
+    let ids: number[];
+    try {
+      ids = [];
+      for (let i = 0; i < 5; i += 1) ids.push(await reminder());
+      unrecordable = await reminder('webhook', 'unrecordable');
+      ids.push(await reminder());
+      const keyOf = async (id: number) =>
+        (await database.db.selectFrom('notifications').select('dedupe_key').where('id', '=', id).executeTakeFirstOrThrow()).dedupe_key;
+      const keys = await Promise.all(ids.map(keyOf));
+      const unrecordableKey = await keyOf(unrecordable);
+      await start(() => 200, { claimMs: 500 });
+      // Delivered, not recorded, and so delivered again once its claim lapses (at least once).
+      await waitFor(() => requestsFor(receiver, unrecordableKey).length >= 2, { what: 'the unrecordable notification to go twice' });
+      expect(keys.map((key) => requestsFor(receiver, key).length)).toEqual(keys.map(() => 1));
+      const statuses = await database.db.selectFrom('notifications').select('status').where('id', 'in', ids).execute();
+      expect(statuses.map((r) => r.status)).toEqual(ids.map(() => 'SENT'));
+      expect(await row(unrecordable)).toMatchObject({ status: 'PENDING', sent_at: null });
+    } finally {
+      await sql`DROP TRIGGER refuse_to_record ON notifications; DROP FUNCTION refuse_to_record()`.execute(database.db);
+    }
+    await waitFor(async () => (await row(unrecordable)).status === 'SENT', { what: 'the unrecordable notification to be SENT once it can be' });
+    const keys = (await database.db.selectFrom('notifications').select('dedupe_key').where('id', 'in', ids).execute()).map((r) => r.dedupe_key);
+    expect(keys.map((key) => requestsFor(receiver, key).length)).toEqual(keys.map(() => 1));
   });
 });

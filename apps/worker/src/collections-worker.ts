@@ -31,6 +31,8 @@ export interface CollectionsWorkerSettings {
   retry: RetryPolicy;
   /** How often the outbox is delivered (ms). */
   pollMs: number;
+  /** How long a claimed notification is held for the worker sending it (the outbox's default, two minutes, when absent). */
+  claimMs?: number;
   scoreWeights: ScoreWeights;
   now?: () => Date;
 }
@@ -87,6 +89,7 @@ export function collectionsWorkerParts(deps: CollectionsWorkerDeps) {
       channels: channels(),
       reminderChannel: settings.webhookUrl ? 'webhook' : 'log',
       retry: settings.retry,
+      claimMs: settings.claimMs,
       now,
     }) as Processor,
     scoring: scoringProcessor({
