@@ -60,7 +60,7 @@ try {
   const logger = pino({ level: 'silent' });
   await timed('deliver the outbox (log channel)', () =>
     deliverDueNotifications(db, {
-      channels: { log: logChannel(logger), webhook: webhookChannel(undefined, 1_000) },
+      channels: { log: logChannel(logger), webhook: webhookChannel(undefined, 1_000), legal: logChannel(logger) },
       policy: DEFAULT_RETRY_POLICY,
       borrowerMessagesEnabled: true,
       logger,

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, businessToday } from '@loanops/domain';
 import { escalateEligibleLoans } from '@loanops/dpd';
@@ -18,6 +19,7 @@ import { startReceiver, type Receiver } from './receiver.js';
 let database: TestDatabase;
 let redis: TestRedis;
 let receiver: Receiver;
+let legalReceiver: Receiver | undefined;
 let worker: ReturnType<typeof startTestWorker> | undefined;
 let loanId: number;
 let seq = 0;
@@ -37,17 +39,25 @@ afterEach(async () => {
   await worker?.closeAll();
   worker = undefined;
   await receiver.close();
+  await legalReceiver?.close();
+  legalReceiver = undefined;
   await redis.cleanup();
 });
 
-async function start(answer: Receiver['answer'], options: { remindersEnabled?: boolean; timeoutMs?: number } = {}) {
+async function start(
+  answer: Receiver['answer'],
+  options: { remindersEnabled?: boolean; timeoutMs?: number; legalWebhook?: boolean; now?: () => Date; claimMs?: number } = {},
+) {
   redis = await createTestRedis();
   receiver = await startReceiver(answer);
+  if (options.legalWebhook) legalReceiver = await startReceiver();
   worker = startTestWorker(database, redis.url, redis.prefix, {
     queues: ['reminders'],
     collections: {
-      now: clock,
+      now: options.now ?? clock,
       webhookUrl: receiver.url,
+      legalWebhookUrl: legalReceiver?.url,
+      ...(options.claimMs !== undefined ? { claimMs: options.claimMs } : {}),
       webhookTimeoutMs: options.timeoutMs ?? 2_000,
       pollMs: 100,
       retry: { maxAttempts: 3, baseDelayMs: 300, maxDelayMs: 10_000 },
@@ -58,13 +68,13 @@ async function start(answer: Receiver['answer'], options: { remindersEnabled?: b
 }
 
 /** A borrower reminder in the outbox, as the plan writes it. */
-async function reminder(channel: 'webhook' | 'log' = 'webhook'): Promise<number> {
+async function reminder(channel: 'webhook' | 'log' = 'webhook', key = 'installment'): Promise<number> {
   seq += 1;
   const row = await database.db
     .insertInto('notifications')
     .values({
       kind: 'INSTALLMENT_DUE',
-      dedupe_key: `installment:test-${seq}:INSTALLMENT_DUE`,
+      dedupe_key: `${key}:test-${seq}:INSTALLMENT_DUE`,
       channel,
       recipient: '+919876500000',
       loan_id: loanId,
@@ -77,6 +87,19 @@ async function reminder(channel: 'webhook' | 'log' = 'webhook'): Promise<number>
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
+}
+
+const requestsFor = (to: Receiver, key: string) => to.requests.filter((request) => request.headers['idempotency-key'] === key);
+
+/** A loan 100 days past due, escalated as the escalation worker does: the legal team is notified through the outbox. */
+async function legalCaseOpened(): Promise<{ notificationId: number; key: string; loanId: number; caseId: number }> {
+  const today = businessToday();
+  const overdue = await insertLoan(database, { disbursedOn: addDays(today, -130), firstDueOn: addDays(today, -100) });
+  const [opened] = await escalateEligibleLoans(database.db, { runId: null, businessDate: today }, { escalationDpd: 90, actorId: 'test' });
+  expect(opened?.loanId).toBe(overdue);
+  const caseId = opened?.caseId as number;
+  const notification = await database.db.selectFrom('notifications').select(['id', 'dedupe_key']).where('legal_case_id', '=', caseId).executeTakeFirstOrThrow();
+  return { notificationId: notification.id, key: notification.dedupe_key, loanId: overdue, caseId };
 }
 
 const row = (id: number) =>
@@ -166,18 +189,65 @@ describe('notification delivery', () => {
   it('with REMINDERS_ENABLED=false still delivers the legal team’s notifications, and holds borrowers’', async () => {
     await start(() => 200, { remindersEnabled: false });
     const borrowerId = await reminder('log');
-    // A loan 100 days past due, escalated as the escalation worker does: the legal team is notified through the outbox.
-    const today = businessToday();
-    const overdue = await insertLoan(database, { disbursedOn: addDays(today, -130), firstDueOn: addDays(today, -100) });
-    const [opened] = await escalateEligibleLoans(database.db, { runId: null, businessDate: today }, { escalationDpd: 90, actorId: 'test' });
-    expect(opened?.loanId).toBe(overdue);
-    const legalId = (
-      await database.db.selectFrom('notifications').select('id').where('legal_case_id', '=', opened?.caseId as number).executeTakeFirstOrThrow()
-    ).id;
+    const { notificationId: legalId } = await legalCaseOpened();
     await waitFor(async () => (await row(legalId)).status === 'SENT', { what: 'the legal notification to be SENT' });
     const queue = redis.queues.get('reminders');
     const runs = (await queue.getJobCounts('completed')).completed ?? 0;
     await waitFor(async () => ((await queue.getJobCounts('completed')).completed ?? 0) > runs + 2, { what: 'more delivery runs' });
     expect(await row(borrowerId)).toMatchObject({ status: 'PENDING', attempts: 0 });
+  });
+  it('sends a legal case opened before LEGAL_NOTIFY_WEBHOOK_URL was set to it once set, at night and with REMINDERS_ENABLED=false', async () => {
+    // Written by escalation with no delivering worker about: the destination is chosen when it goes out.
+    const { notificationId, key, loanId, caseId } = await legalCaseOpened();
+    expect(await database.db.selectFrom('notifications').select('channel').where('id', '=', notificationId).executeTakeFirstOrThrow()).toEqual({
+      channel: 'legal',
+    });
+    const night = ist(addDays(businessToday(), 1), '23:00').getTime() - Date.now();
+    await start(() => 200, { legalWebhook: true, remindersEnabled: false, now: () => new Date(Date.now() + night) });
+    await waitFor(async () => (await row(notificationId)).status === 'SENT', { what: 'the legal notification to be SENT' });
+    const received = requestsFor(legalReceiver as Receiver, key);
+    expect(received).toHaveLength(1);
+    expect(received[0]?.body).toMatchObject({
+      kind: 'LEGAL_CASE_OPENED',
+      recipient: 'legal-team',
+      payload: { legalCaseId: caseId, loanId, dpd: 100, openedOn: businessToday() },
+    });
+    expect(requestsFor(receiver, key)).toEqual([]);
+  });
+
+  it('records each delivered notification as SENT on its own: one that cannot be recorded does not send the rest of its batch again', async () => {
+    // The database refuses to record one notification of the batch as SENT, after the channel has delivered it.
+    await sql`
+      CREATE FUNCTION refuse_to_record() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.status = 'SENT' AND NEW.dedupe_key LIKE 'unrecordable:%' THEN RAISE EXCEPTION 'could not record'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER refuse_to_record BEFORE UPDATE ON notifications FOR EACH ROW EXECUTE FUNCTION refuse_to_record();
+    `.execute(database.db);
+    let unrecordable: number;
+    let ids: number[];
+    try {
+      ids = [];
+      for (let i = 0; i < 5; i += 1) ids.push(await reminder());
+      unrecordable = await reminder('webhook', 'unrecordable');
+      ids.push(await reminder());
+      const keyOf = async (id: number) =>
+        (await database.db.selectFrom('notifications').select('dedupe_key').where('id', '=', id).executeTakeFirstOrThrow()).dedupe_key;
+      const keys = await Promise.all(ids.map(keyOf));
+      const unrecordableKey = await keyOf(unrecordable);
+      await start(() => 200, { claimMs: 500 });
+      // Delivered, not recorded, and so delivered again once its claim lapses (at least once).
+      await waitFor(() => requestsFor(receiver, unrecordableKey).length >= 2, { what: 'the unrecordable notification to go twice' });
+      expect(keys.map((key) => requestsFor(receiver, key).length)).toEqual(keys.map(() => 1));
+      const statuses = await database.db.selectFrom('notifications').select('status').where('id', 'in', ids).execute();
+      expect(statuses.map((r) => r.status)).toEqual(ids.map(() => 'SENT'));
+      expect(await row(unrecordable)).toMatchObject({ status: 'PENDING', sent_at: null });
+    } finally {
+      await sql`DROP TRIGGER refuse_to_record ON notifications; DROP FUNCTION refuse_to_record()`.execute(database.db);
+    }
+    await waitFor(async () => (await row(unrecordable)).status === 'SENT', { what: 'the unrecordable notification to be SENT once it can be' });
+    const keys = (await database.db.selectFrom('notifications').select('dedupe_key').where('id', 'in', ids).execute()).map((r) => r.dedupe_key);
+    expect(keys.map((key) => requestsFor(receiver, key).length)).toEqual(keys.map(() => 1));
   });
 });

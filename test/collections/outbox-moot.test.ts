@@ -57,7 +57,7 @@ describe('the outbox', () => {
     const sent: OutgoingNotification[] = [];
     const capture: Channel = { send: async (notification) => void sent.push(notification) };
     const counts = await deliverDueNotifications(database.db, {
-      channels: { log: capture, webhook: capture },
+      channels: { log: capture, webhook: capture, legal: capture },
       policy: DEFAULT_RETRY_POLICY,
       borrowerMessagesEnabled: true,
       logger: pino({ level: 'silent' }),

@@ -12,7 +12,7 @@ function problems(env: Record<string, string>): string[] {
 }
 
 describe('reminders, outbox and scoring settings', () => {
-  it('default to reminders planned hourly from 07:30 to 17:30 IST, 3 days before a due date, the log channel and the documented weights', () => {
+  it('default to reminders planned hourly from 07:30 to 17:30 IST, 3 days before a due date, the log channel (reminders and legal team) and the documented weights', () => {
     expect(parseEnv(workerConfigSchema, {})).toMatchObject({
       REMINDERS_ENABLED: true,
       SCORING_ENABLED: true,
@@ -26,16 +26,19 @@ describe('reminders, outbox and scoring settings', () => {
       SCORE_WEIGHTS: { efficiency: 40, ptpKept: 25, cure: 20, rollForward: 15 },
     });
     expect(parseEnv(workerConfigSchema, {}).NOTIFY_WEBHOOK_URL).toBeUndefined();
+    expect(parseEnv(workerConfigSchema, {}).LEGAL_NOTIFY_WEBHOOK_URL).toBeUndefined();
   });
 
-  it('takes a webhook, other weights and a flag off', () => {
+  it('takes webhooks for reminders and for the legal team, other weights and a flag off', () => {
     const config = parseEnv(workerConfigSchema, {
       NOTIFY_WEBHOOK_URL: 'https://sms.example.in/hook',
+      LEGAL_NOTIFY_WEBHOOK_URL: 'http://legal.internal:8080/cases',
       SCORE_WEIGHTS: '{"efficiency":1,"ptpKept":1,"cure":0,"rollForward":0}',
       REMINDERS_ENABLED: 'false',
     });
     expect(config).toMatchObject({
       NOTIFY_WEBHOOK_URL: 'https://sms.example.in/hook',
+      LEGAL_NOTIFY_WEBHOOK_URL: 'http://legal.internal:8080/cases',
       SCORE_WEIGHTS: { efficiency: 1, ptpKept: 1, cure: 0, rollForward: 0 },
       REMINDERS_ENABLED: false,
     });
@@ -43,6 +46,8 @@ describe('reminders, outbox and scoring settings', () => {
 
   it.each([
     [{ NOTIFY_WEBHOOK_URL: 'ftp://x' }, 'NOTIFY_WEBHOOK_URL: must be an http:// or https:// URL'],
+    [{ LEGAL_NOTIFY_WEBHOOK_URL: 'legal.internal/cases' }, 'LEGAL_NOTIFY_WEBHOOK_URL: must be an http:// or https:// URL'],
+    [{ LEGAL_NOTIFY_WEBHOOK_URL: 'mailto:legal@lender.in' }, 'LEGAL_NOTIFY_WEBHOOK_URL: must be an http:// or https:// URL'],
     [{ SCORE_WEIGHTS: 'heavy' }, 'SCORE_WEIGHTS: must be JSON'],
     [{ SCORE_WEIGHTS: '{"efficiency":0,"ptpKept":0,"cure":0,"rollForward":0}' }, 'SCORE_WEIGHTS: at least one weight must be above 0'],
     [{ SCORE_WEIGHTS: '{"efficiency":-1,"ptpKept":0,"cure":0,"rollForward":1}' }, 'SCORE_WEIGHTS: efficiency must be 0 or more'],

@@ -1,7 +1,8 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDownToEmpty, migrateToLatest, isSchemaCurrent } from '@loanops/db';
 import { PAYMENT_LIMITS } from '@loanops/domain';
+import * as legalChannel from '../../migrations/0007-legal-channel.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 const TABLES = [
@@ -50,12 +51,12 @@ describe('migrations', () => {
 
   it('go up from an empty database, down to empty, and up again', async () => {
     expect(await tables(database)).toEqual([]);
-    expect(await migrateToLatest(database.db)).toEqual(['applied 0001-core-schema', 'applied 0002-dpd', 'applied 0003-collections', 'applied 0005-reports', 'applied 0006-statement-references']);
+    expect(await migrateToLatest(database.db)).toEqual(['applied 0001-core-schema', 'applied 0002-dpd', 'applied 0003-collections', 'applied 0005-reports', 'applied 0006-statement-references', 'applied 0007-legal-channel']);
     expect(await tables(database)).toEqual(TABLES);
     expect(await isSchemaCurrent(database.db)).toBe(true);
     expect(await migrateToLatest(database.db)).toEqual([]);
 
-    expect(await migrateDownToEmpty(database.db)).toEqual(['reverted 0006-statement-references', 'reverted 0005-reports', 'reverted 0003-collections', 'reverted 0002-dpd', 'reverted 0001-core-schema']);
+    expect(await migrateDownToEmpty(database.db)).toEqual(['reverted 0007-legal-channel', 'reverted 0006-statement-references', 'reverted 0005-reports', 'reverted 0003-collections', 'reverted 0002-dpd', 'reverted 0001-core-schema']);
     expect(await tables(database)).toEqual([]);
     expect(await isSchemaCurrent(database.db)).toBe(false);
 
@@ -73,5 +74,21 @@ describe('migrations', () => {
       expect(row.def).toContain(`>= ${PAYMENT_LIMITS.minPaise}`);
       expect(row.def).toContain(`<= ${PAYMENT_LIMITS.maxPaise}`);
     }
+  });
+
+  it('move the legal team’s notifications still waiting to the legal channel, and leave those already sent', async () => {
+    await legalChannel.down(database.db as Kysely<unknown>);
+    const write = (key: string, status: 'PENDING' | 'SENT') => sql`
+      INSERT INTO notifications (kind, dedupe_key, channel, recipient, status, sent_at)
+      VALUES ('LEGAL_CASE_OPENED', ${key}, 'log', 'legal-team', ${status}, ${status === 'SENT' ? new Date() : null})`.execute(database.db);
+    await write('legal-case:waiting:opened', 'PENDING');
+    await write('legal-case:sent:opened', 'SENT');
+    await legalChannel.up(database.db as Kysely<unknown>);
+    const rows = await sql<{ dedupe_key: string; channel: string }>`
+      SELECT dedupe_key, channel FROM notifications WHERE dedupe_key LIKE 'legal-case:%' ORDER BY dedupe_key`.execute(database.db);
+    expect(rows.rows).toEqual([
+      { dedupe_key: 'legal-case:sent:opened', channel: 'log' },
+      { dedupe_key: 'legal-case:waiting:opened', channel: 'legal' },
+    ]);
   });
 });

@@ -3,8 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '@loanops/domain';
 import { escalateEligibleLoans } from '@loanops/dpd';
 import { escalationJobId } from '@loanops/queues';
+import { startReceiver, type Receiver } from '../collections/receiver.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { captureLog } from '../support/log.js';
 import { createTestRedis, type TestRedis } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 import { startTestWorker } from '../support/worker.js';
@@ -81,7 +83,8 @@ describe('escalation to the legal team', () => {
     expect(notification).toMatchObject({
       kind: 'LEGAL_CASE_OPENED',
       dedupe_key: `legal-case:${legalCase?.id}:opened`,
-      channel: 'log',
+      // Routed when delivered: LEGAL_NOTIFY_WEBHOOK_URL when set, else the log.
+      channel: 'legal',
       recipient: 'legal-team',
       legal_case_id: legalCase?.id,
       status: 'PENDING',
@@ -212,5 +215,72 @@ describe('a borrower with a loan escalated', () => {
     await escalationOf(run.id);
     expect(await standingOf(database, sick)).toMatchObject({ status: 'LEGAL', bucket: 'NPA' });
     expect(await standingOf(database, healthy)).toMatchObject({ status: 'ACTIVE', bucket: 'NPA', dpd: 0 });
+  });
+});
+
+describe('the legal team’s notification of a case opened', () => {
+  let legal: Receiver;
+  let reminders: Receiver;
+  beforeAll(async () => {
+    legal = await startReceiver();
+    reminders = await startReceiver();
+  });
+  afterAll(async () => {
+    await stopWorker();
+    await legal.close();
+    await reminders.close();
+  });
+
+  /** Escalates a loan 100 days past due on `date` with the DPD, escalation and reminders queues served as given. */
+  async function escalateOne(date: string, collections: { legalWebhookUrl?: string }, logger?: ReturnType<typeof captureLog>['logger']) {
+    await stopWorker();
+    worker = startTestWorker(database, redis.url, redis.prefix, {
+      queues: ['dpd', 'escalation', 'reminders'],
+      collections: { webhookUrl: reminders.url, pollMs: 100, ...collections },
+      ...(logger ? { logger } : {}),
+    });
+    await worker.ready;
+    const loanId = await loanWithDues(database, [addDays(date, -100)], addDays(date, -1));
+    const run = await runDpd(database, redis.queues, date);
+    await escalationOf(run.id);
+    const [legalCase] = await casesOf(loanId);
+    const [notification] = await notificationsOf(loanId);
+    const loan = await database.db.selectFrom('loans').select('loan_number').where('id', '=', loanId).executeTakeFirstOrThrow();
+    await waitFor(
+      async () =>
+        (await database.db.selectFrom('notifications').select('status').where('id', '=', notification?.id as number).executeTakeFirstOrThrow())
+          .status === 'SENT',
+      { what: 'the legal notification to be SENT' },
+    );
+    const key = `legal-case:${legalCase?.id}:opened`;
+    const payload = {
+      legalCaseId: legalCase?.id,
+      loanId,
+      loanNumber: loan.loan_number,
+      dpd: 100,
+      outstandingPaise: 110_000,
+      openedOn: date,
+    };
+    return { key, payload, notificationId: notification?.id as number };
+  }
+
+  const requestsFor = (receiver: Receiver, key: string) => receiver.requests.filter((request) => request.headers['idempotency-key'] === key);
+
+  it('goes to the log when LEGAL_NOTIFY_WEBHOOK_URL is unset, not to the reminders’ webhook', async () => {
+    const { logger, lines } = captureLog();
+    const { key, payload, notificationId } = await escalateOne(addDays(D, 5), {}, logger);
+    expect(lines.filter((line) => line.notificationId === notificationId)).toMatchObject([
+      { msg: 'notification LEGAL_CASE_OPENED', kind: 'LEGAL_CASE_OPENED', recipient: 'legal-team', payload },
+    ]);
+    expect(requestsFor(reminders, key)).toEqual([]);
+    expect(requestsFor(legal, key)).toEqual([]);
+  });
+
+  it('is POSTed to LEGAL_NOTIFY_WEBHOOK_URL when set, with the legal payload and its Idempotency-Key', async () => {
+    const { key, payload } = await escalateOne(addDays(D, 6), { legalWebhookUrl: legal.url });
+    const received = requestsFor(legal, key);
+    expect(received).toHaveLength(1);
+    expect(received[0]?.body).toMatchObject({ kind: 'LEGAL_CASE_OPENED', dedupeKey: key, recipient: 'legal-team', payload });
+    expect(requestsFor(reminders, key)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { parseEnv, workerConfigSchema } from '@loanops/config';
 import { DEFAULT_BUCKET_TABLE } from '@loanops/domain';
 import type { Alerter, Metrics } from '@loanops/observability';
@@ -25,6 +25,8 @@ export function startTestWorker(
     collections?: Partial<CollectionsWorkerSettings>;
     alerter?: Alerter;
     metrics?: Metrics;
+    /** Silent unless a test reads the log (support/log.ts). */
+    logger?: Logger;
     /** How often the recorded queue pauses are re-applied (ms); the worker's default when absent. */
     queueControlSyncMs?: number;
   } = {},
@@ -34,7 +36,7 @@ export function startTestWorker(
     db: database.db,
     redis,
     prefix,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     bucketTable: DEFAULT_BUCKET_TABLE,
     queues: options.queues ?? ['payments'],
     concurrency: options.concurrency ?? 8,

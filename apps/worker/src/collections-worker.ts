@@ -1,6 +1,6 @@
 import type { Processor } from 'bullmq';
 import type { Kysely } from 'kysely';
-import { DEFAULT_RETRY_POLICY, logChannel, webhookChannel, type RetryPolicy } from '@loanops/collections';
+import { DEFAULT_RETRY_POLICY, legalTeamChannel, logChannel, webhookChannel, type RetryPolicy } from '@loanops/collections';
 import { BUSINESS_ZONE, DEFAULT_SCORE_WEIGHTS, type BucketTable, type ScoreWeights } from '@loanops/domain';
 import type { Database } from '@loanops/db';
 import {
@@ -25,10 +25,14 @@ export interface CollectionsWorkerSettings {
   scoringCron: string;
   installmentDaysBefore: number;
   webhookUrl?: string | undefined;
+  /** LEGAL_NOTIFY_WEBHOOK_URL: where the legal team's notifications go; the log without it. */
+  legalWebhookUrl?: string | undefined;
   webhookTimeoutMs: number;
   retry: RetryPolicy;
   /** How often the outbox is delivered (ms). */
   pollMs: number;
+  /** How long a claimed notification is held for the worker sending it (the outbox's default, two minutes, when absent). */
+  claimMs?: number;
   scoreWeights: ScoreWeights;
   now?: () => Date;
 }
@@ -67,6 +71,14 @@ const REGISTER_RETRY_MS = 5_000;
 export function collectionsWorkerParts(deps: CollectionsWorkerDeps) {
   const { settings } = deps;
   const now = settings.now ?? (() => new Date());
+  function channels() {
+    const log = logChannel(deps.logger);
+    return {
+      log,
+      webhook: webhookChannel(settings.webhookUrl, settings.webhookTimeoutMs),
+      legal: legalTeamChannel(settings.legalWebhookUrl, settings.webhookTimeoutMs, log),
+    };
+  }
   const processors = {
     reminders: remindersProcessor({
       db: deps.db,
@@ -74,9 +86,10 @@ export function collectionsWorkerParts(deps: CollectionsWorkerDeps) {
       workerName: deps.workerName,
       enabled: settings.remindersEnabled,
       installmentDaysBefore: settings.installmentDaysBefore,
-      channels: { log: logChannel(deps.logger), webhook: webhookChannel(settings.webhookUrl, settings.webhookTimeoutMs) },
+      channels: channels(),
       reminderChannel: settings.webhookUrl ? 'webhook' : 'log',
       retry: settings.retry,
+      claimMs: settings.claimMs,
       now,
     }) as Processor,
     scoring: scoringProcessor({

@@ -83,6 +83,7 @@ const running = startWorker({
     scoringCron: config.SCORING_CRON,
     installmentDaysBefore: config.INSTALLMENT_REMINDER_DAYS_BEFORE,
     webhookUrl: config.NOTIFY_WEBHOOK_URL,
+    legalWebhookUrl: config.LEGAL_NOTIFY_WEBHOOK_URL,
     webhookTimeoutMs: config.NOTIFY_WEBHOOK_TIMEOUT_MS,
     retry: { maxAttempts: config.NOTIFY_MAX_ATTEMPTS, baseDelayMs: config.NOTIFY_RETRY_BASE_MS, maxDelayMs: 3_600_000 },
     pollMs: config.NOTIFY_POLL_MS,

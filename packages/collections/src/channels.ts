@@ -30,7 +30,12 @@ export interface Channel {
   send(notification: OutgoingNotification): Promise<void>;
 }
 
-export type Channels = Record<'log' | 'webhook', Channel>;
+/**
+ * The channels a notification row may name. `log` and `webhook` are fixed when a reminder is
+ * planned; `legal` names the legal team, and where that goes is decided when it is delivered
+ * (see `legalTeamChannel`).
+ */
+export type Channels = Record<'log' | 'webhook' | 'legal', Channel>;
 
 const PHONE = /^\+?\d{10,13}$/;
 
@@ -52,10 +57,10 @@ export function logChannel(logger: Logger): Channel {
  * 4xx other than 408/429 is permanent (the receiver refuses the message itself); anything else —
  * 5xx, 408, 429, a timeout, a refused connection — is tried again later.
  */
-export function webhookChannel(url: string | undefined, timeoutMs: number): Channel {
+export function webhookChannel(url: string | undefined, timeoutMs: number, setting = 'NOTIFY_WEBHOOK_URL'): Channel {
   return {
     async send(notification) {
-      if (!url) throw new DeliveryError('NOTIFY_WEBHOOK_URL is not set', false);
+      if (!url) throw new DeliveryError(`${setting} is not set`, false);
       let response: Response;
       try {
         response = await fetch(url, {
@@ -82,4 +87,15 @@ export function webhookChannel(url: string | undefined, timeoutMs: number): Chan
       }
     },
   };
+}
+
+/**
+ * The legal team's channel: a webhook to LEGAL_NOTIFY_WEBHOOK_URL (same body, Idempotency-Key,
+ * timeout and retries as the reminders' webhook) when it is set, else the log. It is resolved when
+ * a notification is delivered, not when escalation writes it: escalation runs in processes that
+ * need not know the address, and a case opened while the address was missing or being changed
+ * still reaches the address configured when it goes out, instead of failing against a stale one.
+ */
+export function legalTeamChannel(url: string | undefined, timeoutMs: number, log: Channel): Channel {
+  return url ? webhookChannel(url, timeoutMs, 'LEGAL_NOTIFY_WEBHOOK_URL') : log;
 }

@@ -49,7 +49,7 @@ export {
 } from './promises.js';
 export { allocateLoans, listCollectors, type AllocationResult, type AllocationTarget, type CollectorView } from './allocation.js';
 export { planReminders, type ReminderPlan } from './reminders.js';
-export { DeliveryError, logChannel, webhookChannel, type Channel, type Channels, type OutgoingNotification } from './channels.js';
+export { DeliveryError, legalTeamChannel, logChannel, webhookChannel, type Channel, type Channels, type OutgoingNotification } from './channels.js';
 export { deliverDueNotifications, outboxCounts, type DeliveryCounts, type DeliverySettings, type OutboxCounts } from './outbox.js';
 export {
   collectorExists,

@@ -12,9 +12,17 @@ export interface DeliverySettings {
   borrowerMessagesEnabled: boolean;
   logger: Logger;
   now?: () => Date;
-  /** Notifications claimed per transaction (sent at once). */
+  /** Notifications claimed at a time (sent at once). */
   batchSize?: number;
+  /**
+   * How long a claimed notification is left to the worker sending it before another may take it
+   * (after a crash, or when its outcome could not be recorded). Longer than any send may take: the
+   * webhook gives up after NOTIFY_WEBHOOK_TIMEOUT_MS, at most a minute.
+   */
+  claimMs?: number;
 }
+
+const DEFAULT_CLAIM_MS = 120_000;
 
 export interface DeliveryCounts {
   sent: number;
@@ -25,19 +33,37 @@ export interface DeliveryCounts {
   deferred: number;
 }
 
+interface ClaimedNotification {
+  id: number;
+  kind: string;
+  dedupe_key: string;
+  channel: keyof Channels;
+  recipient: string;
+  language: 'en' | 'hi';
+  message: string | null;
+  payload: unknown;
+  attempts: number;
+  max_attempts: number;
+  contact_hours: boolean;
+}
+
 /**
  * Delivers what is due in the notifications outbox. Lapsed reminders (past `send_by`) and those
- * that no longer apply (promise no longer open, installment paid) are marked EXPIRED; the rest are claimed a batch at a time (FOR UPDATE SKIP LOCKED, so any number of workers
- * share the outbox without sending one twice), sent through their channel, and marked SENT, or
- * tried again after a backoff, or DEAD after the last attempt or a permanent refusal. A
- * borrower-facing notification is sent only within contact hours (08:00–19:00 IST).
+ * that no longer apply (promise no longer open, installment paid) are marked EXPIRED. The rest are
+ * claimed a batch at a time (FOR UPDATE SKIP LOCKED, so any number of workers share the outbox
+ * without sending one twice; the claim holds a row for `claimMs` and is committed before anything
+ * is sent), sent through their channel at once, and each marked on its own as soon as its channel
+ * answers: SENT, or tried again after a backoff, or DEAD after the last attempt or a permanent
+ * refusal. A notification already delivered is recorded SENT whatever happens to the rest of its
+ * batch. A borrower-facing notification is sent only within contact hours (08:00–19:00 IST).
  *
- * Delivery is at least once: a process that dies between the receiver's answer and the commit
- * sends that notification again, with the same Idempotency-Key.
+ * Delivery is at least once: a notification whose outcome could not be recorded (the process died,
+ * the database failed) is sent again once its claim lapses, with the same Idempotency-Key.
  */
 export async function deliverDueNotifications(db: Kysely<Database>, settings: DeliverySettings): Promise<DeliveryCounts> {
   const now = settings.now ?? (() => new Date());
   const batchSize = settings.batchSize ?? 50;
+  const claimMs = settings.claimMs ?? DEFAULT_CLAIM_MS;
   const counts: DeliveryCounts = { sent: 0, retrying: 0, dead: 0, expired: 0, deferred: 0 };
   const expired = await db
     .updateTable('notifications')
@@ -60,81 +86,108 @@ export async function deliverDueNotifications(db: Kysely<Database>, settings: De
       )`.execute(db);
   counts.expired = Number(expired.numUpdatedRows) + Number(moot.numAffectedRows ?? 0n);
 
-  for (;;) {
-    const claimed = await db.transaction().execute(async (trx) => {
-      let query = trx
-        .selectFrom('notifications')
-        .select(['id', 'kind', 'dedupe_key', 'channel', 'recipient', 'language', 'message', 'payload', 'attempts', 'max_attempts', 'contact_hours'])
-        .where('status', '=', 'PENDING')
-        .where('next_attempt_at', '<=', now())
-        .where((eb) => eb.or([eb('send_by', 'is', null), eb('send_by', '>=', now())]));
-      if (!settings.borrowerMessagesEnabled) query = query.where('contact_hours', '=', false);
-      const rows = await query.orderBy('next_attempt_at').orderBy('id').limit(batchSize).forUpdate().skipLocked().execute();
-
-      const sentIds: number[] = [];
-      await Promise.all(
-        rows.map(async (row) => {
-          const at = now();
-          if (row.contact_hours && !isWithinContactHours(at)) {
-            counts.deferred += 1;
-            await trx.updateTable('notifications').set({ next_attempt_at: nextContactTime(at) }).where('id', '=', row.id).execute();
-            return;
-          }
-          const attempts = row.attempts + 1;
-          try {
-            await settings.channels[row.channel].send({
-              id: row.id,
-              kind: row.kind,
-              dedupeKey: row.dedupe_key,
-              recipient: row.recipient,
-              language: row.language,
-              message: row.message,
-              payload: row.payload,
-            });
-            counts.sent += 1;
-            sentIds.push(row.id);
-          } catch (error) {
-            const failure =
-              error instanceof DeliveryError
-                ? { permanent: error.permanent, message: error.message }
-                : { permanent: false, message: coerceError(error).message };
-            const next = afterFailedAttempt(
-              attempts,
-              failure,
-              { ...settings.policy, maxAttempts: Math.min(settings.policy.maxAttempts, row.max_attempts) },
-              now(),
-              row.contact_hours ? nextContactTime : undefined,
-            );
-            const level = next.status === 'DEAD' ? 'error' : 'warn';
-            settings.logger[level](
-              { notificationId: row.id, kind: row.kind, channel: row.channel, attempts, error: failure.message },
-              next.status === 'DEAD' ? 'notification dead-lettered' : 'notification delivery failed; will retry',
-            );
-            if (next.status === 'DEAD') counts.dead += 1;
-            else counts.retrying += 1;
-            await trx
-              .updateTable('notifications')
-              .set({
-                status: next.status,
-                attempts,
-                last_error: failure.message.slice(0, 500),
-                ...(next.status === 'PENDING' ? { next_attempt_at: next.nextAttemptAt } : {}),
-              })
-              .where('id', '=', row.id)
-              .execute();
-          }
-        }),
-      );
-      if (sentIds.length > 0) {
-        await trx
+  /** Sends one claimed notification and records its outcome at once, in its own statement. */
+  async function deliver(row: ClaimedNotification): Promise<void> {
+    const attempts = row.attempts + 1;
+    let failure: { permanent: boolean; message: string } | undefined;
+    try {
+      await settings.channels[row.channel].send({
+        id: row.id,
+        kind: row.kind,
+        dedupeKey: row.dedupe_key,
+        recipient: row.recipient,
+        language: row.language,
+        message: row.message,
+        payload: row.payload,
+      });
+    } catch (error) {
+      failure =
+        error instanceof DeliveryError
+          ? { permanent: error.permanent, message: error.message }
+          : { permanent: false, message: coerceError(error).message };
+    }
+    if (failure === undefined) {
+      try {
+        await db
           .updateTable('notifications')
-          .set((eb) => ({ status: 'SENT', attempts: eb('attempts', '+', 1), sent_at: now(), last_error: null }))
-          .where('id', 'in', sentIds)
+          .set({ status: 'SENT', attempts, sent_at: now(), last_error: null })
+          .where('id', '=', row.id)
           .execute();
+      } catch (error) {
+        settings.logger.error(
+          { notificationId: row.id, kind: row.kind, channel: row.channel, err: coerceError(error) },
+          'notification delivered but not recorded as sent; it will be sent again when its claim lapses',
+        );
+        throw error;
       }
-      return rows.length;
-    });
-    if (claimed < batchSize) return counts;
+      counts.sent += 1;
+      return;
+    }
+    const next = afterFailedAttempt(
+      attempts,
+      failure,
+      { ...settings.policy, maxAttempts: Math.min(settings.policy.maxAttempts, row.max_attempts) },
+      now(),
+      row.contact_hours ? nextContactTime : undefined,
+    );
+    const level = next.status === 'DEAD' ? 'error' : 'warn';
+    settings.logger[level](
+      { notificationId: row.id, kind: row.kind, channel: row.channel, attempts, error: failure.message },
+      next.status === 'DEAD' ? 'notification dead-lettered' : 'notification delivery failed; will retry',
+    );
+    // Only while still PENDING: a reminder that lapsed meanwhile stays EXPIRED.
+    await db
+      .updateTable('notifications')
+      .set({
+        status: next.status,
+        attempts,
+        last_error: failure.message.slice(0, 500),
+        ...(next.status === 'PENDING' ? { next_attempt_at: next.nextAttemptAt } : {}),
+      })
+      .where('id', '=', row.id)
+      .where('status', '=', 'PENDING')
+      .execute();
+    if (next.status === 'DEAD') counts.dead += 1;
+    else counts.retrying += 1;
+  }
+
+  for (;;) {
+    const at = now();
+    const withinContactHours = isWithinContactHours(at);
+    if (settings.borrowerMessagesEnabled && !withinContactHours) {
+      const moved = await db
+        .updateTable('notifications')
+        .set({ next_attempt_at: nextContactTime(at) })
+        .where('status', '=', 'PENDING')
+        .where('contact_hours', '=', true)
+        .where('next_attempt_at', '<=', at)
+        .where((eb) => eb.or([eb('send_by', 'is', null), eb('send_by', '>=', at)]))
+        .executeTakeFirst();
+      counts.deferred += Number(moved.numUpdatedRows);
+    }
+    const claimed = await sql<ClaimedNotification>`
+      WITH due AS (
+        SELECT id FROM notifications
+        WHERE status = 'PENDING' AND next_attempt_at <= ${at}
+          AND (send_by IS NULL OR send_by >= ${at})
+          AND (${settings.borrowerMessagesEnabled && withinContactHours} OR NOT contact_hours)
+        ORDER BY next_attempt_at, id
+        LIMIT ${batchSize}
+        FOR UPDATE SKIP LOCKED
+      )
+      UPDATE notifications AS n SET next_attempt_at = ${new Date(at.getTime() + claimMs)}
+      FROM due WHERE n.id = due.id
+      RETURNING n.id, n.kind, n.dedupe_key, n.channel, n.recipient, n.language, n.message, n.payload, n.attempts,
+                n.max_attempts, n.contact_hours`.execute(db);
+    const outcomes = await Promise.allSettled(claimed.rows.map((row) => deliver(row)));
+    const unrecorded = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (unrecorded.length > 0) {
+      // The rest of the batch is recorded; these go again when their claim lapses.
+      throw new Error(`${unrecorded.length} of ${claimed.rows.length} notifications sent or tried could not be recorded`, {
+        cause: unrecorded[0]?.reason,
+      });
+    }
+    if (claimed.rows.length < batchSize) return counts;
   }
 }
 

@@ -182,6 +182,12 @@ export const workerConfigSchema = z.object({
   INSTALLMENT_REMINDER_DAYS_BEFORE: envInt(3, 1, 30),
   /** Where the webhook channel POSTs notifications (JSON); without it reminders go to the log channel. */
   NOTIFY_WEBHOOK_URL: httpUrl.optional(),
+  /**
+   * Where the legal team's notifications (a legal case opened) are POSTed, as the webhook channel
+   * does; without it they go to the log. Read when each is delivered, so what is waiting goes where
+   * this says now.
+   */
+  LEGAL_NOTIFY_WEBHOOK_URL: httpUrl.optional(),
   NOTIFY_WEBHOOK_TIMEOUT_MS: envInt(5_000, 100, 60_000),
   /** Attempts before a notification is DEAD, and the first wait between them (doubling, at most an hour). */
   NOTIFY_MAX_ATTEMPTS: envInt(5, 1, 50),

@@ -236,7 +236,8 @@ export interface NotificationsTable {
   id: Id;
   kind: string;
   dedupe_key: string;
-  channel: 'log' | 'webhook';
+  /** `legal`: the legal team's, routed when delivered (LEGAL_NOTIFY_WEBHOOK_URL, else the log). */
+  channel: 'log' | 'webhook' | 'legal';
   recipient: string;
   language: Generated<'en' | 'hi'>;
   loan_id: number | null;

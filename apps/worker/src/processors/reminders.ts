@@ -17,6 +17,8 @@ export interface RemindersProcessorDeps {
   /** The channel new reminders take: `webhook` when NOTIFY_WEBHOOK_URL is set. */
   reminderChannel: 'log' | 'webhook';
   retry: RetryPolicy;
+  /** How long a claimed notification is held for its sender (the outbox's default when absent). */
+  claimMs?: number;
   now: () => Date;
 }
 
@@ -60,6 +62,7 @@ export function remindersProcessor(deps: RemindersProcessorDeps) {
           borrowerMessagesEnabled: deps.enabled,
           logger: log,
           now: deps.now,
+          claimMs: deps.claimMs,
         });
         if (counts.sent + counts.retrying + counts.dead + counts.expired > 0) log.info(counts, 'notifications delivered');
         return counts;

@@ -49,8 +49,8 @@ export interface OpenedCase {
 /**
  * For each locked loan, in one statement: a legal case (the unique index legal_cases_one_open
  * keeps it to one open case per loan, whoever else is trying), status LEGAL, a notification to the
- * legal team in the outbox (deduplicated by `legal-case:<id>:opened`), an audit entry, and the
- * run's escalation count.
+ * legal team in the outbox (channel `legal`, whose destination is chosen when it is delivered;
+ * deduplicated by `legal-case:<id>:opened`), an audit entry, and the run's escalation count.
  */
 export async function openLegalCases(
   trx: Transaction<Database>,
@@ -75,7 +75,7 @@ export async function openLegalCases(
     ),
     notified AS (
       INSERT INTO notifications (kind, dedupe_key, channel, recipient, loan_id, legal_case_id, payload)
-      SELECT 'LEGAL_CASE_OPENED', 'legal-case:' || o.id || ':opened', 'log', 'legal-team', o.loan_id, o.id,
+      SELECT 'LEGAL_CASE_OPENED', 'legal-case:' || o.id || ':opened', 'legal', 'legal-team', o.loan_id, o.id,
              jsonb_build_object(
                'legalCaseId', o.id, 'loanId', o.loan_id, 'loanNumber', m.loan_number, 'dpd', o.dpd_at_opening,
                'outstandingPaise', o.outstanding_at_opening_paise, 'openedOn', ${open.businessDate}::text)
