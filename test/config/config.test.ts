@@ -44,9 +44,13 @@ describe('configuration', () => {
     expect(problems({ JWT_SECRET: 'hunter2' }).join()).not.toContain('hunter2');
   });
 
-  it('refuses to start in production without JWT_SECRET', () => {
-    expect(problems({ NODE_ENV: 'production' })).toEqual(['JWT_SECRET: is required when NODE_ENV=production']);
-    expect(problems({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40) })).toEqual([]);
+  it('refuses to start in production without JWT_SECRET and METRICS_TOKEN', () => {
+    expect(problems({ NODE_ENV: 'production' })).toEqual([
+      'JWT_SECRET: is required when NODE_ENV=production',
+      'METRICS_TOKEN: is required when NODE_ENV=production (/metrics would be open)',
+    ]);
+    expect(problems({ NODE_ENV: 'production', METRICS_TOKEN: 'm'.repeat(20) })).toEqual(['JWT_SECRET: is required when NODE_ENV=production']);
+    expect(problems({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40), METRICS_TOKEN: 'm'.repeat(20) })).toEqual([]);
   });
 
   it('parses flags and a custom bucket table', () => {

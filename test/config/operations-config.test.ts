@@ -32,4 +32,18 @@ describe('operations settings', () => {
       'SHUTDOWN_TIMEOUT_MS: must be between 1000 and 600000 (got "10")',
     ]);
   });
+
+  it('requires METRICS_TOKEN in production wherever /metrics is served', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40) };
+    expect(problemsOf(() => parseEnv(apiConfigSchema, production))).toEqual([
+      'METRICS_TOKEN: is required when NODE_ENV=production (/metrics would be open)',
+    ]);
+    expect(problemsOf(() => parseEnv(workerConfigSchema, { ...production, WORKER_METRICS_PORT: '9464' }))).toEqual([
+      'METRICS_TOKEN: is required when NODE_ENV=production and WORKER_METRICS_PORT is set (/metrics would be open)',
+    ]);
+    // A worker serving no /metrics needs none; outside production the token stays optional.
+    expect(problemsOf(() => parseEnv(workerConfigSchema, production))).toEqual([]);
+    expect(problemsOf(() => parseEnv(workerConfigSchema, { WORKER_METRICS_PORT: '9464' }))).toEqual([]);
+    expect(parseEnv(apiConfigSchema, { ...production, METRICS_TOKEN: 'm'.repeat(20) }).METRICS_TOKEN).toBe('m'.repeat(20));
+  });
 });

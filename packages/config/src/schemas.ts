@@ -95,7 +95,11 @@ const shared = {
     .optional(),
   /** Each kind of alert is sent at most once per this many ms (the rest are counted). */
   ALERT_THROTTLE_MS: envInt(300_000, 0, 86_400_000),
-  /** When set, /metrics (API and worker) answers only to `Authorization: Bearer <token>`. */
+  /**
+   * When set, /metrics (API and worker) answers only to `Authorization: Bearer <token>`. Required
+   * with NODE_ENV=production wherever /metrics is served: its queue depths and counts of payments
+   * and failures are the lender's business volumes.
+   */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** How often each process probes Postgres (one alert when it is lost, one when it is back). */
   DB_PROBE_INTERVAL_MS: envInt(5_000, 100, 600_000),
@@ -143,9 +147,12 @@ export const apiConfigSchema = z
       .optional(),
   })
   .transform((env, ctx) => {
-    if (env.JWT_SECRET === undefined && env.NODE_ENV === 'production') {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
-      return z.NEVER;
+    if (env.NODE_ENV === 'production') {
+      if (env.JWT_SECRET === undefined) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
+      if (env.METRICS_TOKEN === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: 'is required when NODE_ENV=production (/metrics would be open)' });
+      }
+      if (env.JWT_SECRET === undefined || env.METRICS_TOKEN === undefined) return z.NEVER;
     }
     return { ...env, JWT_SECRET: env.JWT_SECRET ?? DEV_JWT_SECRET };
   });
@@ -201,6 +208,10 @@ export const workerConfigSchema = z.object({
   /** When the weekly data-integrity check runs (cron, read in INTEGRITY_TIMEZONE): Fridays 06:00 IST. */
   INTEGRITY_CRON: envCron('0 6 * * 5'),
   INTEGRITY_TIMEZONE: envTimeZone('Asia/Kolkata'),
+}).superRefine((env, ctx) => {
+  if (env.NODE_ENV === 'production' && env.WORKER_METRICS_PORT !== 0 && env.METRICS_TOKEN === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: 'is required when NODE_ENV=production and WORKER_METRICS_PORT is set (/metrics would be open)' });
+  }
 });
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 
