@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '@loanops/auth';
-import { startTestApi, type TestApi } from '../support/api.js';
+import { startTestApi, type RecordedAlert, type TestApi } from '../support/api.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createTestRedis, type TestRedis } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
@@ -276,4 +276,32 @@ describe('the queue console', () => {
       await own.destroy();
     }
   }, 60_000);
+
+  it('leaves a board polling with an ended session out of the unauthorized-access alert, but not cookieless calls', async () => {
+    const alerts: RecordedAlert[] = [];
+    const watched = await startTestApi(database, redis.queues, { unauthorizedBurstPerMinute: 3 }, { alerts });
+    try {
+      const signedIn = await fetch(`${watched.url}/admin/sign-in`, {
+        method: 'POST',
+        headers: { origin: watched.url, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ...OPS, next: '/admin/queues' }).toString(),
+        redirect: 'manual',
+      });
+      const cookie = /^(loanops_console=[^;]+)/.exec(signedIn.headers.get('set-cookie') ?? '')?.[1] ?? '';
+      expect((await fetch(`${watched.url}/admin/queues/api/queues`, { headers: { cookie } })).status).toBe(200);
+      await fetch(`${watched.url}/admin/sign-out`, { method: 'POST', headers: { cookie, origin: watched.url } });
+
+      // The tab left open keeps polling with its old cookie: refused every time, no alert.
+      for (let i = 0; i < 6; i += 1) {
+        expect((await fetch(`${watched.url}/admin/queues/api/queues`, { headers: { cookie } })).status).toBe(401);
+      }
+      expect(alerts.filter((alert) => alert.kind === 'unauthorized-burst')).toEqual([]);
+
+      // The same calls without any session cookie still count.
+      for (let i = 0; i < 6; i += 1) expect((await fetch(`${watched.url}/admin/queues/api/queues`)).status).toBe(401);
+      await waitFor(() => alerts.some((alert) => alert.kind === 'unauthorized-burst'), { what: 'the unauthorized-access alert' });
+    } finally {
+      await watched.close();
+    }
+  });
 });

@@ -271,6 +271,9 @@ export function mountQueueConsole(app: Express, deps: QueueConsoleDeps): void {
     if (!session) {
       if (req.path.startsWith('/api/') || !isSafeMethod(req.method)) {
         deps.metrics.authFailures.inc({ reason: 'console-session' });
+        // A board left open after its session ended polls every few seconds with the old cookie:
+        // refused, but not a sign of anyone probing (the unauthorized-access alert leaves it out).
+        if (isSafeMethod(req.method) && readCookies(req).has(SESSION_COOKIE)) res.locals.staleConsolePoll = true;
         throw new UnauthenticatedError('sign in to the queue console first');
       }
       res.redirect(302, `/admin/sign-in?next=${encodeURIComponent(req.originalUrl)}`);
