@@ -10,6 +10,7 @@ import { insertLoan } from '../support/fixtures.js';
 import { createTestRedis, type TestRedis } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 import { startTestWorker } from '../support/worker.js';
+import { alertOnFailure } from '../../apps/worker/src/instrument.js';
 
 /**
  * The critical alerts reach a Slack-compatible webhook (a receiver this test runs), each kind
@@ -131,5 +132,17 @@ describe('alerts', () => {
     } finally {
       await api.close();
     }
+  });
+
+  it('leaves a lost database connection out of payment-processing-error (database-lost says it once)', () => {
+    const raised: string[] = [];
+    const recorder = { alert: (kind: string) => raised.push(kind) } as unknown as Alerter;
+    const job = { name: 'post-payment', id: 'p-1', attemptsMade: 1, opts: { attempts: 5 } } as never;
+    const lost = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    alertOnFailure(recorder, 'payments', job, lost);
+    alertOnFailure(recorder, 'payments', job, new Error('Connection terminated unexpectedly'));
+    expect(raised).toEqual([]);
+    alertOnFailure(recorder, 'payments', job, new Error('no payment intake 42'));
+    expect(raised).toEqual(['payment-processing-error']);
   });
 });

@@ -1,4 +1,5 @@
 import { UnrecoverableError, type Job, type Processor } from 'bullmq';
+import { isConnectionError } from '@loanops/db';
 import type { Alerter, Metrics } from '@loanops/observability';
 import type { QueueName } from '@loanops/queues';
 
@@ -25,11 +26,13 @@ export function failedForGood(job: Job | undefined, error: Error): boolean {
 
 /**
  * The critical alerts raised from a worker's 'failed' event: any job failed for good (every queue),
- * and any error while posting a payment (each attempt; the alerter throttles per kind).
+ * and any error while posting a payment (each attempt; the alerter throttles per kind) except a
+ * lost database connection: the database-lost alert already says that once, and the attempt is
+ * retried when it is back.
  */
 export function alertOnFailure(alerter: Alerter, queue: QueueName, job: Job | undefined, error: Error): void {
   const details = { queue, jobName: job?.name, jobId: job?.id, attemptsMade: job?.attemptsMade, error: error.message };
-  if (queue === 'payments') {
+  if (queue === 'payments' && !isConnectionError(error)) {
     alerter.alert('payment-processing-error', `posting a payment failed: ${error.message}`, details);
   }
   if (failedForGood(job, error)) {
