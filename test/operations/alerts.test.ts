@@ -134,7 +134,7 @@ describe('alerts', () => {
     }
   });
 
-  it('leaves a lost database connection out of payment-processing-error (database-lost says it once)', () => {
+  it('leaves a lost database connection out of payment-processing-error (database-connection-lost says it once)', () => {
     const raised: string[] = [];
     const recorder = { alert: (kind: string) => raised.push(kind) } as unknown as Alerter;
     const job = { name: 'post-payment', id: 'p-1', attemptsMade: 1, opts: { attempts: 5 } } as never;

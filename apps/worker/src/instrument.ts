@@ -27,7 +27,7 @@ export function failedForGood(job: Job | undefined, error: Error): boolean {
 /**
  * The critical alerts raised from a worker's 'failed' event: any job failed for good (every queue),
  * and any error while posting a payment (each attempt; the alerter throttles per kind) except a
- * lost database connection: the database-lost alert already says that once, and the attempt is
+ * lost database connection: the database-connection-lost alert already says that once, and the attempt is
  * retried when it is back.
  */
 export function alertOnFailure(alerter: Alerter, queue: QueueName, job: Job | undefined, error: Error): void {
