@@ -227,6 +227,15 @@ async function paymentsByLoan(trx: Transaction<Database>, promises: readonly Due
   return byLoan;
 }
 
+/** judgePromise for a promise row, against the payments on its loan. */
+function judgeAgainst(promise: DuePromise, byLoan: ReadonlyMap<number, PaymentOnLoan[]>, today: BusinessDate) {
+  return judgePromise(
+    { amountPaise: promise.amount_paise, madeOn: promise.made_on, madeAt: promise.made_at, promisedOn: promise.promised_on },
+    byLoan.get(promise.loan_id) ?? [],
+    today,
+  );
+}
+
 /** Judges locked promises against their loans' payments (see judgePromise) and records the outcome. */
 async function judgePromises(
   trx: Transaction<Database>,
@@ -239,11 +248,7 @@ async function judgePromises(
   let kept = 0;
   let broken = 0;
   for (const promise of due) {
-    const judgement = judgePromise(
-      { amountPaise: promise.amount_paise, madeOn: promise.made_on, madeAt: promise.made_at, promisedOn: promise.promised_on },
-      byLoan.get(promise.loan_id) ?? [],
-      today,
-    );
+    const judgement = judgeAgainst(promise, byLoan, today);
     if (judgement.status === 'OPEN') continue;
     if (judgement.status === 'KEPT') kept += 1;
     else broken += 1;
@@ -307,11 +312,7 @@ async function reviewVerdicts(trx: Transaction<Database>, verdicts: readonly Jud
   const byLoan = await paymentsByLoan(trx, verdicts);
   let changed = 0;
   for (const promise of verdicts) {
-    const judgement = judgePromise(
-      { amountPaise: promise.amount_paise, madeOn: promise.made_on, madeAt: promise.made_at, promisedOn: promise.promised_on },
-      byLoan.get(promise.loan_id) ?? [],
-      today,
-    );
+    const judgement = judgeAgainst(promise, byLoan, today);
     if (judgement.status === 'OPEN') continue;
     if (judgement.status === promise.status && judgement.paidPaise === promise.paid_paise) continue;
     changed += 1;
