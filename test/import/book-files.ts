@@ -1,7 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
+import JSZip from 'jszip';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '@loanops/db';
 import { DEFAULT_BUCKET_TABLE } from '@loanops/domain';
@@ -119,6 +120,22 @@ export async function writeWorkbook(scratch: Scratch, name: string, sheets: read
   const file = scratch.path(name);
   await workbook.xlsx.writeFile(file);
   return file;
+}
+
+/**
+ * Rewrites an xlsx file with its zip parts stored in another order (same parts, same bytes
+ * inside): `order` ranks a part's name, lower first. Excel stores the workbook part early; other
+ * writers (exceljs itself) store it last, after the sheets.
+ */
+export async function reorderParts(file: string, order: (part: string) => number): Promise<string[]> {
+  const source = await JSZip.loadAsync(await readFile(file));
+  const names = Object.keys(source.files)
+    .filter((name) => !source.files[name]?.dir)
+    .sort((a, b) => order(a) - order(b));
+  const target = new JSZip();
+  for (const name of names) target.file(name, await source.file(name)!.async('uint8array'), { compression: 'DEFLATE' });
+  await writeFile(file, await target.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' }));
+  return names;
 }
 
 /** Row counts of the tables an import writes, to prove one changed nothing. */

@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOAN_COLUMNS, SCHEDULE_COLUMNS, formatIssue, getLoan, importBook, type ImportReport } from '@loanops/loan-book';
+import { LOAN_COLUMNS, SCHEDULE_COLUMNS, formatIssue, getLoan, importBook, readWorkbookSheets, type ImportReport } from '@loanops/loan-book';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { TODAY, bookCounts, importOptions, loan, scratchDir, writeWorkbook, type Scratch } from './book-files.js';
+import { TODAY, bookCounts, importOptions, loan, reorderParts, scratchDir, writeWorkbook, type Scratch } from './book-files.js';
 
 /**
  * xlsx books: real date and number cells. Named *.dates.test.ts so it also runs with the process
@@ -10,6 +10,17 @@ import { TODAY, bookCounts, importOptions, loan, scratchDir, writeWorkbook, type
  */
 
 const lines = (report: ImportReport) => report.issues.map(formatIssue);
+
+/** Each sheet a workbook read gives: its name, the role it was given, and how many rows it held. */
+async function sheetsOf(file: string) {
+  const sheets = [];
+  for await (const sheet of readWorkbookSheets(file)) {
+    let rows = 0;
+    for await (const _row of sheet.rows) rows += 1;
+    sheets.push({ name: sheet.name, role: sheet.role, rows });
+  }
+  return sheets;
+}
 const utc = (year: number, month: number, day: number, hour = 0) => new Date(Date.UTC(year, month - 1, day, hour));
 
 describe('importBook from xlsx', () => {
@@ -213,6 +224,58 @@ describe('importBook from xlsx', () => {
       );
     }
     expect(await database.db.selectFrom('loans').select('id').where('loan_number', '=', 'DM-1').execute()).toEqual([]);
+  });
+
+  it('reads every sheet whatever order its parts are stored in, and keeps names in any script whole', async () => {
+    // Thousands of distinct Devanagari and Tamil names fill the shared-strings part past many read
+    // chunks, so some chunk boundaries fall inside a character's bytes.
+    const names = Array.from({ length: 3_000 }, (_, index) =>
+      index % 2 === 0 ? `सुनीता देवी शर्मा ${index}` : `முருகன் செல்வராஜ் ${index}`,
+    );
+    const file = await writeWorkbook(scratch, 'scripts.xlsx', [
+      { name: 'Read me', header: ['This sheet explains the book'], rows: [] },
+      {
+        name: 'loans',
+        header: LOAN_COLUMNS,
+        rows: names.map((name, index) => loan(`SC-${index}`, { borrower_name: name, tenure_months: 3 })),
+      },
+      {
+        name: 'schedule',
+        header: SCHEDULE_COLUMNS,
+        rows: [
+          { loan_number: 'SC-0', installment_no: 1, due_on: '10/01/2026', principal: 40000, interest: 1200 },
+          { loan_number: 'SC-0', installment_no: 2, due_on: '10/02/2026', principal: 40000, interest: 800 },
+          { loan_number: 'SC-0', installment_no: 3, due_on: '10/03/2026', principal: 40000, interest: 400 },
+        ],
+      },
+    ]);
+    // Stored with the sheets before the list that names them, and the second sheet first; the
+    // shared strings and relationships before both, so nothing asks for a sheet to wait.
+    const rank = (part: string) =>
+      [/_rels\//, /sharedStrings/, /styles/, /sheet3\.xml/, /sheet2\.xml/, /sheet1\.xml/, /workbook\.xml$/].findIndex((pattern) =>
+        pattern.test(part),
+      );
+    const stored = await reorderParts(file, rank);
+    expect(stored.slice(-4)).toEqual(['xl/worksheets/sheet3.xml', 'xl/worksheets/sheet2.xml', 'xl/worksheets/sheet1.xml', 'xl/workbook.xml']);
+    // Twenty reads in a row: each must find the same sheets, named as the workbook names them.
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      expect(await sheetsOf(file)).toEqual([
+        { name: 'Read me', role: null, rows: 1 },
+        { name: 'loans', role: 'loans', rows: 3_001 },
+        { name: 'schedule', role: 'schedule', rows: 4 },
+      ]);
+    }
+
+    const report = await importBook(database.db, importOptions(file));
+    expect(report).toMatchObject({ outcome: 'IMPORTED', rows: { imported: 3_000 }, scheduleRows: 3, issues: [] });
+    const imported = await database.db
+      .selectFrom('loans')
+      .innerJoin('borrowers', 'borrowers.id', 'loans.borrower_id')
+      .select(['loans.loan_number', 'borrowers.name'])
+      .where('loans.loan_number', 'like', 'SC-%')
+      .execute();
+    const byNumber = new Map(imported.map((row) => [row.loan_number, row.name]));
+    expect(names.filter((name, index) => byNumber.get(`SC-${index}`) !== name)).toEqual([]);
   });
 
   it('refuses a separate schedule file for an xlsx book', async () => {

@@ -56,7 +56,7 @@ export {
   type ImportProgress,
   type ImportReport,
 } from './import/import-book.js';
-export { ImportFileError, detectFormat, type BookFormat } from './import/read-rows.js';
+export { ImportFileError, detectFormat, readWorkbookSheets, type BookFormat } from './import/read-rows.js';
 export { LOAN_COLUMNS, REQUIRED_LOAN_COLUMNS, SCHEDULE_COLUMNS } from './import/columns.js';
 export {
   applyLoanEdit,

@@ -3,9 +3,10 @@ import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import type { CellValue } from './cells.js';
 import { normalizeHeader } from './columns.js';
+import { openXlsx, type XlsxWorkbook } from './xlsx-parts.js';
 
 /**
  * Streaming readers for the two formats a book comes in. Rows are handed over one at a time;
@@ -156,10 +157,6 @@ export interface WorkbookSheet {
   rows: AsyncIterable<SheetRow>;
 }
 
-interface SheetEntry {
-  name?: unknown;
-}
-
 /** Picks the loans and schedule sheets from the workbook's sheet names, in workbook order. */
 export function sheetRoles(names: readonly string[]): { loans: string | undefined; schedule: string | undefined } {
   const schedule = names.find((name) => normalizeHeader(name) === 'schedule');
@@ -168,71 +165,40 @@ export function sheetRoles(names: readonly string[]): { loans: string | undefine
 }
 
 /**
- * The sheets of an xlsx workbook, streamed: each sheet must be read to its end (or skipped)
- * before the next one arrives. Excel's shared strings (each distinct text once) are the one part
- * kept in memory, as the format requires.
+ * The sheets of an xlsx workbook in tab order, each sheet's rows streamed as they are read.
+ * Excel's shared strings (each distinct text once) are the one part kept in memory, as the
+ * format requires. A sheet whose rows nobody asks for is never read.
  */
 export async function* readWorkbookSheets(file: string): AsyncGenerator<WorkbookSheet> {
   const name = path.basename(file);
-  const source = createReadStream(file);
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(source, {
-    entries: 'ignore',
-    sharedStrings: 'cache',
-    hyperlinks: 'ignore',
-    styles: 'cache',
-    worksheets: 'emit',
-  });
   const unreadable = (error: unknown) =>
     new ImportFileError(`${name} could not be read as an xlsx workbook (${errorMessage(error)}); is it damaged?`, {
       cause: error,
     });
 
-  const workbook = reader as unknown as { model?: { sheets?: SheetEntry[] }; properties?: { model?: { date1904?: boolean } } };
-  const seen: string[] = [];
-  let sheets = 0;
+  let workbook: XlsxWorkbook;
   try {
-    const iterator = reader[Symbol.asyncIterator]();
-    for (;;) {
-      let next: IteratorResult<ExcelJS.stream.xlsx.WorksheetReader>;
-      try {
-        next = await iterator.next();
-      } catch (error) {
-        throw unreadable(error);
-      }
-      if (next.done) break;
-      const worksheet = next.value;
-      const sheetName = String((worksheet as unknown as SheetEntry).name ?? `Sheet${sheets + 1}`);
-      sheets += 1;
-      seen.push(sheetName);
-      const names = workbook.model?.sheets?.map((sheet) => String(sheet.name)) ?? seen;
-      const roles = sheetRoles(names);
-      const role: SheetRole | null = sheetName === roles.schedule ? 'schedule' : sheetName === roles.loans ? 'loans' : null;
-      const date1904 = workbook.properties?.model?.date1904 === true;
-      let started = false;
+    workbook = await openXlsx(file);
+  } catch (error) {
+    throw unreadable(error);
+  }
+  try {
+    if (workbook.sheets.length === 0) throw new ImportFileError(`${name} has no worksheets`);
+    const roles = sheetRoles(workbook.sheets.map((sheet) => sheet.name));
+    for (const sheet of workbook.sheets) {
+      const role: SheetRole | null = sheet.name === roles.schedule ? 'schedule' : sheet.name === roles.loans ? 'loans' : null;
       const rows = (async function* (): AsyncGenerator<SheetRow> {
-        started = true;
         try {
-          for await (const row of worksheet) yield { row: row.number, cells: rowCells(row) };
+          for await (const row of sheet.rows()) yield { row: row.number, cells: rowCells(row) };
         } catch (error) {
           throw unreadable(error);
         }
       })();
-      yield { name: sheetName, role, date1904, rows };
-      // A sheet nobody read is still read through, so the workbook's stream moves on cleanly.
-      if (!started) {
-        try {
-          for await (const _row of worksheet) {
-            // skipped
-          }
-        } catch (error) {
-          throw unreadable(error);
-        }
-      }
+      yield { name: sheet.name, role, date1904: workbook.date1904, rows };
     }
   } finally {
-    source.destroy();
+    workbook.close();
   }
-  if (sheets === 0) throw new ImportFileError(`${name} has no worksheets`);
 }
 
 /**
