@@ -257,8 +257,8 @@ describe('importBook from xlsx', () => {
       );
     const stored = await reorderParts(file, rank);
     expect(stored.slice(-4)).toEqual(['xl/worksheets/sheet3.xml', 'xl/worksheets/sheet2.xml', 'xl/worksheets/sheet1.xml', 'xl/workbook.xml']);
-    // Twenty reads in a row: each must find the same sheets, named as the workbook names them.
-    for (let attempt = 0; attempt < 20; attempt += 1) {
+    // Read three times: each read must find the same sheets, named as the workbook names them.
+    for (let attempt = 0; attempt < 3; attempt += 1) {
       expect(await sheetsOf(file)).toEqual([
         { name: 'Read me', role: null, rows: 1 },
         { name: 'loans', role: 'loans', rows: 3_001 },

@@ -134,7 +134,7 @@ describe('a dependency down at run time', () => {
     const signIn = await timed(() =>
       fetch(`${api.url}/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'a@b.in', password: 'x' }) }),
     );
-    // Sign-in needs its failure counters in Redis; without them it still answers, never with a 500.
+    // Sign-in counts failures in the process while Redis is away: it still answers, never with a 500.
     expect([401, 503]).toContain(signIn.value.status);
     expect(signIn.ms).toBeLessThan(2_500);
     // A payment is still taken: it is in Postgres, and the sweeper enqueues it once Redis is back.

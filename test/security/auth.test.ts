@@ -5,6 +5,7 @@ import { ROUTE_ROLES, type RouteKey } from '../../apps/api/src/http/access.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createTestRedis, type TestRedis } from '../support/redis.js';
 import { startOwnRedis } from '../support/own-redis.js';
+import { waitFor } from '../support/wait.js';
 import { createRedis } from '@loanops/runtime';
 import { TEST_JWT_SECRET, startTestApi, type RecordedAlert, type TestApi } from '../support/api.js';
 
@@ -136,6 +137,41 @@ describe('POST /v1/auth/token', () => {
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
     const audit = await database.db.selectFrom('audit_log').select('action').where('action', '=', 'USER_LOCKED_OUT').execute();
     expect(audit).toHaveLength(1);
+  }, 60_000);
+
+  it('keeps the lock-out while Redis is away, and after it comes back empty', async () => {
+    await createUser(database.db, { email: 'kiran@lender.in', displayName: 'Kiran', role: 'ops', password: 'kiran password 1' }, { type: 'system', id: 'test' });
+    const own = await startOwnRedis();
+    const connection = createRedis(own.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    const guarded = await startTestApi(database, redis.queues, {}, { redis: connection });
+    const attempt = (password: string) =>
+      guarded.request('POST', '/v1/auth/token', { role: null, body: { email: 'kiran@lender.in', password } });
+    try {
+      // Two failures counted while Redis answers, three more while it is away: five in the window.
+      const statuses: number[] = [];
+      for (let i = 0; i < 2; i += 1) statuses.push((await attempt(`nope-${i}-xxxxxxx`)).status);
+      await own.stop();
+      for (let i = 2; i < 5; i += 1) statuses.push((await attempt(`nope-${i}-xxxxxxx`)).status);
+      expect(statuses).toEqual([401, 401, 401, 401, 401]);
+      const whileAway = await attempt('kiran password 1');
+      expect(whileAway.status).toBe(429);
+      expect(Number(whileAway.headers.get('retry-after'))).toBeGreaterThan(0);
+      // Redis back, with none of its counts: the account stays locked for the rest of the window.
+      await own.start();
+      await waitFor(async () => (await connection.ping().catch(() => null)) === 'PONG', { what: 'the counters connection back' });
+      expect((await attempt('kiran password 1')).status).toBe(429);
+      const lockouts = await database.db
+        .selectFrom('audit_log')
+        .select('action')
+        .where('action', '=', 'USER_LOCKED_OUT')
+        .where('entity_id', '=', String((await database.db.selectFrom('users').select('id').where('email', '=', 'kiran@lender.in').executeTakeFirstOrThrow()).id))
+        .execute();
+      expect(lockouts).toHaveLength(1);
+    } finally {
+      await guarded.close();
+      connection.disconnect();
+      await own.destroy();
+    }
   }, 60_000);
 
   it('answers a malformed sign-in with 400', async () => {

@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import type { Kysely } from 'kysely';
 import type { Redis } from 'ioredis';
-import type { SignInPolicy } from '@loanops/auth';
+import { FailureCounts, type SignInPolicy } from '@loanops/auth';
 import type { BucketTable } from '@loanops/domain';
 import type { Database } from '@loanops/db';
 import type { Alerter, Metrics } from '@loanops/observability';
@@ -41,7 +41,7 @@ export interface AppDeps {
   metrics: Metrics;
   alerter: Alerter;
   logger: Logger;
-  signIn: Omit<SignInPolicy, 'secret'>;
+  signIn: Omit<SignInPolicy, 'secret' | 'localFailures'>;
   rateLimits: { perAddressPerMinute: number; perUserPerMinute: number; keyPrefix: string };
   /** 401s and 403s within a minute above which the unauthorized-access alert is raised. */
   unauthorizedBurstPerMinute: number;
@@ -113,12 +113,14 @@ export function createApp(deps: AppDeps): LoanOpsApp {
     res.json({ status: 'ok' });
   });
 
-  authRoutes(app, { db: deps.db, redis: deps.redis, policy: { ...deps.signIn, secret: deps.jwtSecret }, metrics: deps.metrics });
+  // One policy for both ways in, so failures counted through one lock out the other too.
+  const signInPolicy: SignInPolicy = { ...deps.signIn, secret: deps.jwtSecret, localFailures: new FailureCounts() };
+  authRoutes(app, { db: deps.db, redis: deps.redis, policy: signInPolicy, metrics: deps.metrics });
   mountQueueConsole(app, {
     db: deps.db,
     redis: deps.redis,
     queues: deps.queues,
-    policy: { ...deps.signIn, secret: deps.jwtSecret },
+    policy: signInPolicy,
     metrics: deps.metrics,
     keyPrefix: deps.signIn.keyPrefix,
     sessionTtlSeconds: deps.queueConsole?.sessionTtlSeconds ?? 8 * 3600,

@@ -7,4 +7,5 @@ export {
   type SignInPolicy,
   type SignedIn,
 } from './sign-in.js';
+export { FailureCounts } from './failure-counts.js';
 export { createUser, type NewUser } from './users.js';

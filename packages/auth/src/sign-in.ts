@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { LoanOpsError } from '@loanops/domain';
 import { recordAudit, type Database } from '@loanops/db';
+import type { FailureCounts } from './failure-counts.js';
 import { decoyHash, verifyPassword } from './passwords.js';
 import { signAccessToken, type Principal } from './tokens.js';
 
@@ -16,6 +17,8 @@ export interface SignInPolicy {
   lockAfter: { account: number; address: number };
   /** Prefix of the Redis keys the counters live under. */
   keyPrefix: string;
+  /** This process's own counts, which hold the limits while Redis is away or has forgotten. */
+  localFailures: FailureCounts;
 }
 
 export class TooManyAttemptsError extends LoanOpsError {
@@ -46,7 +49,8 @@ const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * in Redis: past `slowAfter` each answer is delayed, past `lockAfter` attempts are refused (429)
  * until the window ends, even with the right password. An unknown e-mail costs the same scrypt as a
  * known one. A collector's token carries their collector id as `sub` (SPEC), anyone else's their
- * user id. If Redis is away the counters are skipped (the password is still checked).
+ * user id. Failures are counted in Redis (shared by every API process) and in the process too, and
+ * the larger count rules, so the limits hold while Redis is away.
  */
 export async function signIn(
   db: Kysely<Database>,
@@ -59,14 +63,15 @@ export async function signIn(
     account: `${policy.keyPrefix}:signin-failures:account:${email}`,
     address: `${policy.keyPrefix}:signin-failures:address:${attempt.address}`,
   };
+  const local = policy.localFailures;
   const counts = await redis.mget(keys.account, keys.address).catch(() => [null, null]);
-  const accountFailures = Number(counts[0] ?? 0);
-  const addressFailures = Number(counts[1] ?? 0);
-  if (accountFailures >= policy.lockAfter.account || addressFailures >= policy.lockAfter.address) {
-    const ttl = await redis
-      .ttl(accountFailures >= policy.lockAfter.account ? keys.account : keys.address)
-      .catch(() => policy.windowSeconds);
-    throw new TooManyAttemptsError(Math.max(1, ttl));
+  const accountFailures = Math.max(Number(counts[0] ?? 0), local.get(keys.account));
+  const addressFailures = Math.max(Number(counts[1] ?? 0), local.get(keys.address));
+  const lockedKey =
+    accountFailures >= policy.lockAfter.account ? keys.account : addressFailures >= policy.lockAfter.address ? keys.address : null;
+  if (lockedKey !== null) {
+    const ttl = await redis.ttl(lockedKey).catch(() => -2);
+    throw new TooManyAttemptsError(Math.max(1, ttl, local.ttlSeconds(lockedKey)));
   }
   const failures = Math.max(accountFailures, addressFailures);
   if (failures >= policy.slowAfter) await wait(Math.min(5, failures - policy.slowAfter + 1) * 1_000);
@@ -86,7 +91,11 @@ export async function signIn(
       .expire(keys.address, policy.windowSeconds, 'NX')
       .exec()
       .catch(() => null);
-    const accountNow = Number(after?.[0]?.[1] ?? 0);
+    const accountNow = Math.max(
+      Number(after?.[0]?.[1] ?? 0),
+      local.increment(keys.account, policy.windowSeconds),
+    );
+    local.increment(keys.address, policy.windowSeconds);
     if (user && accountNow === policy.lockAfter.account) {
       await recordAudit(db, {
         actor: { type: 'system', id: 'sign-in' },
@@ -99,6 +108,7 @@ export async function signIn(
     }
     throw new InvalidCredentialsError();
   }
+  local.delete(keys.account);
   await redis.del(keys.account).catch(() => undefined);
   const sub = user.role === 'collector' ? String(user.collector_id) : String(user.id);
   const accessToken = await signAccessToken({ sub, role: user.role }, policy.secret, policy.tokenTtlSeconds);
