@@ -1,6 +1,6 @@
 import { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPromise } from '@loanops/collections';
+import { allocateLoans, createPromise } from '@loanops/collections';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createTestRedis, type TestRedis } from '../support/redis.js';
@@ -43,7 +43,9 @@ beforeAll(async () => {
   a = await insertCollector(database, 'Asha');
   b = await insertCollector(database, 'Bharat');
   idle = await insertCollector(database, 'Idle');
-  const assign = (loanId: number, collectorId: number) => database.db.updateTable('loans').set({ collector_id: collectorId }).where('id', '=', loanId).execute();
+  // Allocated on 1 March, before the window: the scores count the days each collector held a loan.
+  const assign = (loanIds: number[], collectorId: number) =>
+    allocateLoans(database.db, collectorId, { loanIds }, { actor: { type: 'user', id: 'ops-1', role: 'ops' }, requestId: null, today: '2026-03-01' });
 
   // Every installment is ₹1,000 + ₹100 = 110,000 paise.
   // A1: CURRENT on 1 March; pays 55,000 of the 5 March EMI; SMA-0 from 6 March → rolled forward.
@@ -56,8 +58,8 @@ beforeAll(async () => {
   const a4 = await loanWithDues(database, ['2026-04-15'], '2026-03-15');
   // B1: CURRENT throughout, pays its 10 March EMI in full.
   const b1 = await loanWithDues(database, ['2026-03-10', '2026-04-10'], '2026-03-01');
-  for (const loan of [a1, a2, a3, a4]) await assign(loan, a);
-  await assign(b1, b);
+  await assign([a1, a2, a3, a4], a);
+  await assign([b1], b);
 
   // A's promises: kept (A2, 200,000 by 20 March), broken (A3, 10,000 by 14 March), and one of
   // 31 March judged on 1 April, after the window.

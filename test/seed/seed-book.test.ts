@@ -82,6 +82,17 @@ async function expectConsistentBook(db: TestDatabase): Promise<void> {
                   AND h.to_bucket = l.bucket AND h.dpd = l.dpd AND h.business_date = l.dpd_as_of) <> 1`,
     ),
   ).toEqual([]);
+  // The allocation history has each loan's collector, from its disbursement, and nothing for a loan without one.
+  expect(
+    await rows(
+      db,
+      `SELECT l.loan_number FROM loans l
+        WHERE (SELECT count(*) FROM loan_allocations a WHERE a.loan_id = l.id)
+              <> (SELECT count(*) FROM loan_allocations a
+                   WHERE a.loan_id = l.id AND a.collector_id = l.collector_id AND a.allocated_on = l.disbursed_on AND a.ended_on IS NULL)
+           OR (l.collector_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM loan_allocations a WHERE a.loan_id = l.id))`,
+    ),
+  ).toEqual([]);
   // Borrower-wide NPA, and every live loan in the bucket the domain rule gives it.
   const live = await rows<{ id: number; borrower_id: number; dpd: number; bucket: string }>(
     db,

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import type { Actor, Database, LoanStatus } from '@loanops/db';
+import { setTransactionBusinessDate, type Actor, type Database, type LoanStatus } from '@loanops/db';
+import type { BusinessDate } from '@loanops/domain';
 import { CollectorNotFoundError, LoansNotFoundError } from './errors.js';
 
 /** Which loans a bulk allocation takes: a list, or every loan matching a filter. */
@@ -28,15 +29,17 @@ export interface AllocationResult {
 /**
  * Allocates loans to a collector in one transaction and one statement: locks the matching loans in
  * id order (as payments and DPD runs do), moves them, and writes an audit entry per loan with the
- * collector before and after. An unknown collector or loan id allocates nothing.
+ * collector before and after. The allocation history (loan_allocations, kept by a trigger) dates
+ * the moves `today`, else the database's IST date. An unknown collector or loan id allocates nothing.
  */
 export async function allocateLoans(
   db: Kysely<Database>,
   collectorId: number,
   target: AllocationTarget,
-  context: { actor: Actor; requestId: string | null },
+  context: { actor: Actor; requestId: string | null; today?: BusinessDate | undefined },
 ): Promise<AllocationResult> {
   return db.transaction().execute(async (trx) => {
+    if (context.today !== undefined) await setTransactionBusinessDate(trx, context.today);
     const collector = await trx
       .selectFrom('collectors')
       .select('id')

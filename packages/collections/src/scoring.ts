@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { addDays, type BusinessDate } from '@loanops/domain';
+import type { BusinessDate } from '@loanops/domain';
 import { recordAudit, type Actor, type Database } from '@loanops/db';
 import { SCORE_WINDOW_DAYS, scoreCollector, scoreWindow, type ScoreWeights } from '@loanops/domain';
 import { collectorActivity } from './sql/collector-activity.js';
@@ -27,7 +27,7 @@ export async function computeCollectorScores(
   const window = scoreWindow(businessDate, windowDays);
   return db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtext('collector-scores'), hashtext(${businessDate}))`.execute(trx);
-    const activity = await collectorActivity(trx, { ...window, startOfWindow: addDays(window.from, -1) }, settings.bucketNames);
+    const activity = await collectorActivity(trx, window, settings.bucketNames);
     const rows = activity.flatMap((entry) => {
       const score = scoreCollector(entry, settings.weights);
       if (!score) return [];

@@ -16,6 +16,7 @@ export {
   type PgError,
 } from './pg-errors.js';
 export { recordAudit, type Actor, type AuditEntry } from './audit.js';
+export { setTransactionBusinessDate } from './business-date.js';
 export { postgresProblem } from './reachability.js';
 export type {
   Borrower,

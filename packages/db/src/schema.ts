@@ -91,6 +91,18 @@ export interface LoansTable {
   closed_at: NullableTimestamp;
 }
 
+/**
+ * Who held a loan when (migrations/0009-allocation-history.ts): from `allocated_on` up to, not
+ * including, `ended_on`; the open period is the loan's collector now. Written by triggers on loans.
+ */
+export interface LoanAllocationsTable {
+  loan_id: number;
+  collector_id: number;
+  allocated_on: BusinessDate;
+  ended_on: BusinessDate | null;
+  recorded_at: CreatedAt;
+}
+
 export interface InstallmentsTable {
   id: Generated<number>;
   loan_id: number;
@@ -407,6 +419,7 @@ export interface Database {
   users: UsersTable;
   borrowers: BorrowersTable;
   loans: LoansTable;
+  loan_allocations: LoanAllocationsTable;
   installments: InstallmentsTable;
   loan_charges: LoanChargesTable;
   payment_intake: PaymentIntakeTable;

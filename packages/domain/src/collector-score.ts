@@ -24,22 +24,25 @@ export const scoreWeightsSchema = z
   .strictObject({ efficiency: weight, ptpKept: weight, cure: weight, rollForward: weight })
   .refine((w) => w.efficiency + w.ptpKept + w.cure + w.rollForward > 0, 'at least one weight must be above 0');
 
-/** What a collector's loans and promises did over the window (counted in SQL). */
+/**
+ * What a collector's loans and promises did over the window (counted in SQL). "Their loans" on a
+ * day are those allocated to them that day; a stint is their unbroken hold on a loan in the window.
+ */
 export interface CollectorActivity {
-  /** Payments (not reversed) value-dated in the window on the collector's loans. */
+  /** Payments (not reversed) value-dated in the window on a day the loan was theirs. */
   collectedPaise: Paise;
-  /** Installment amounts falling due in the window on the collector's loans. */
+  /** Installment amounts falling due in the window on a day the loan was theirs. */
   duePaise: Paise;
   /** Their promises judged in the window, and how many of those were kept. */
   promisesResolved: number;
   promisesKept: number;
-  /** Their loans that existed at the window's start (the day before its first day). */
+  /** Their stints on loans that existed at the stint's start (the day before its first day). */
   loansInScope: number;
   /** Of those, the ones past due (not in the first bucket) at the start… */
   loansDelinquent: number;
-  /** …and of those, the ones in a better bucket at the end (rolled back, or cured). */
+  /** …and of those, the ones in a better bucket at the stint's end (rolled back, or cured). */
   loansCured: number;
-  /** Of all loans in scope, the ones in a worse bucket at the end (rolled forward). */
+  /** Of all in scope, the ones in a worse bucket at the stint's end (rolled forward). */
   loansRolledForward: number;
 }
 

@@ -65,6 +65,7 @@ export function collectorRoutes(
     const result = await allocateLoans(deps.db, id, body, {
       actor: { type: 'user', id: principal.sub, role: principal.role },
       requestId: req.requestId,
+      today: businessToday(deps.now()),
     });
     req.log.info({ collectorId: id, allocated: result.allocated, byFilter: 'filter' in body }, 'loans allocated');
     res.json(result);

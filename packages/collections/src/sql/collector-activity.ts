@@ -5,13 +5,20 @@ import type { CollectorActivity } from '@loanops/domain';
 
 /**
  * What each active collector's loans and promises did over a window, in one set-based statement.
- * "Their loans" are the loans allocated to them now. A loan's bucket on a date is the last
- * bucket-history row on or before it; the window starts from the day before its first day.
- * Bucket order is the bucket table's (`bucketNames`, best first).
+ * Each payment, due installment and bucket move counts for the collector who held the loan on its
+ * date (value date, due date, bucket-history date) by the allocation history (loan_allocations;
+ * a date belongs to whoever held the loan at its close). A promise counts for the collector who
+ * took it: the one its row names, the loan's collector when it was made.
+ *
+ * A stint is one collector's unbroken hold on a loan within the window. Its standing is judged from
+ * the loan's bucket on the day before it starts (the day before the window, or the last day of the
+ * previous holder) to its bucket on its last day, so a loan moved mid-window is in scope for both
+ * collectors, each for the moves of their own days. A loan's bucket on a date is the last
+ * bucket-history row on or before it. Bucket order is the bucket table's (`bucketNames`, best first).
  */
 export async function collectorActivity(
   db: Kysely<Database>,
-  window: { from: BusinessDate; to: BusinessDate; startOfWindow: BusinessDate },
+  window: { from: BusinessDate; to: BusinessDate },
   bucketNames: readonly string[],
 ): Promise<(CollectorActivity & { collectorId: number })[]> {
   const result = await sql<{
@@ -25,21 +32,25 @@ export async function collectorActivity(
     loans_cured: number;
     loans_rolled_forward: number;
   }>`
-    WITH their_loans AS (
-      SELECT l.id, l.collector_id FROM loans l
-      JOIN collectors c ON c.id = l.collector_id AND c.active
+    WITH stints AS (
+      SELECT a.loan_id, a.collector_id,
+        greatest(a.allocated_on, ${window.from}::date) AS first_day,
+        least(a.ended_on - 1, ${window.to}::date) AS last_day
+      FROM loan_allocations a
+      JOIN collectors c ON c.id = a.collector_id AND c.active
+      WHERE a.allocated_on <= ${window.to}::date AND (a.ended_on IS NULL OR a.ended_on > ${window.from}::date)
     ),
     due AS (
-      SELECT t.collector_id, sum(i.principal_due_paise + i.interest_due_paise) AS paise
-      FROM installments i JOIN their_loans t ON t.id = i.loan_id
+      SELECT s.collector_id, sum(i.principal_due_paise + i.interest_due_paise) AS paise
+      FROM installments i JOIN stints s ON s.loan_id = i.loan_id AND i.due_on BETWEEN s.first_day AND s.last_day
       WHERE i.due_on BETWEEN ${window.from}::date AND ${window.to}::date
-      GROUP BY t.collector_id
+      GROUP BY s.collector_id
     ),
     collected AS (
-      SELECT t.collector_id, sum(p.amount_paise) AS paise
-      FROM payments p JOIN their_loans t ON t.id = p.loan_id
+      SELECT s.collector_id, sum(p.amount_paise) AS paise
+      FROM payments p JOIN stints s ON s.loan_id = p.loan_id AND p.value_date BETWEEN s.first_day AND s.last_day
       WHERE p.status = 'POSTED' AND p.value_date BETWEEN ${window.from}::date AND ${window.to}::date
-      GROUP BY t.collector_id
+      GROUP BY s.collector_id
     ),
     judged AS (
       SELECT p.collector_id, count(*) AS resolved, count(*) FILTER (WHERE p.status = 'KEPT') AS kept
@@ -48,16 +59,16 @@ export async function collectorActivity(
       GROUP BY p.collector_id
     ),
     standing AS (
-      SELECT t.collector_id,
+      SELECT s.collector_id,
         array_position(${[...bucketNames]}::text[], (
           SELECT h.to_bucket FROM bucket_history h
-          WHERE h.loan_id = t.id AND h.business_date <= ${window.startOfWindow}::date
+          WHERE h.loan_id = s.loan_id AND h.business_date <= s.first_day - 1
           ORDER BY h.business_date DESC, h.id DESC LIMIT 1)) AS rank_before,
         array_position(${[...bucketNames]}::text[], (
           SELECT h.to_bucket FROM bucket_history h
-          WHERE h.loan_id = t.id AND h.business_date <= ${window.to}::date
+          WHERE h.loan_id = s.loan_id AND h.business_date <= s.last_day
           ORDER BY h.business_date DESC, h.id DESC LIMIT 1)) AS rank_after
-      FROM their_loans t
+      FROM stints s
     ),
     moves AS (
       SELECT collector_id,
