@@ -1,8 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 
-/** Shared pieces of the benchmark scripts: scratch databases, child processes, percentiles. */
+/** Shared pieces of the benchmark scripts: scratch databases, child processes, percentiles, floors. */
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -125,3 +126,67 @@ export async function pollUntil(check: () => Promise<boolean>, timeoutMs: number
 
 export const fmt = (value: number, digits = 0): string =>
   Number.isFinite(value) ? value.toLocaleString('en-IN', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '—';
+
+/** Wall time of `work` in seconds, with what it returned. */
+export async function timed<T>(work: () => Promise<T>): Promise<{ seconds: number; result: T }> {
+  const started = performance.now();
+  const result = await work();
+  return { seconds: (performance.now() - started) / 1000, result };
+}
+
+/**
+ * A floor: the least work a benchmarked step must do, written by hand in SQL over the same book,
+ * timed on one connection. Only `work` is timed; `prepare` (scratch tables, copies) and `cleanUp`
+ * are not. With `rollBack` all three run in one transaction that is rolled back, so the book is left
+ * as it was (the floor's commit is then not timed, which only lowers the floor).
+ */
+export interface Floor<DB, T> {
+  prepare?: (conn: Kysely<DB>) => Promise<void>;
+  work: (conn: Kysely<DB>) => Promise<T>;
+  cleanUp?: (conn: Kysely<DB>) => Promise<void>;
+  rollBack?: boolean;
+}
+
+export async function measureFloor<DB, T>(db: Kysely<DB>, floor: Floor<DB, T>): Promise<{ seconds: number; result: T }> {
+  return db.connection().execute(async (conn) => {
+    if (floor.rollBack) await sql`BEGIN`.execute(conn);
+    try {
+      await floor.prepare?.(conn);
+      return await timed(() => floor.work(conn));
+    } finally {
+      try {
+        await floor.cleanUp?.(conn);
+      } finally {
+        if (floor.rollBack) await sql`ROLLBACK`.execute(conn);
+      }
+    }
+  });
+}
+
+/** A duration for a table cell: milliseconds under a second, else seconds. */
+export function duration(seconds: number): string {
+  if (seconds < 0.01) return `${fmt(seconds * 1000, 1)} ms`;
+  if (seconds < 1) return `${fmt(seconds * 1000)} ms`;
+  return `${fmt(seconds, 2)} s`;
+}
+
+export interface BesideFloor {
+  step: string;
+  seconds: number;
+  floorSeconds: number;
+  /** The table's further cells, in the order of its further headers. */
+  cells: readonly string[];
+}
+
+/**
+ * Prints steps beside their floors as a Markdown table, a row as soon as each is measured:
+ * `step | wall time | floor (same run) | ratio | …` (ratio = wall time / floor).
+ */
+export function floorTable(furtherHeaders: readonly string[], write: (text: string) => void): (row: BesideFloor) => void {
+  write(`| step | wall time | floor (same run) | ratio | ${furtherHeaders.join(' | ')} |`);
+  write(`| --- | ---: | ---: | ---: | ${furtherHeaders.map(() => '---').join(' | ')} |`);
+  return (row) =>
+    write(
+      `| ${row.step} | ${duration(row.seconds)} | ${duration(row.floorSeconds)} | ${fmt(row.seconds / row.floorSeconds, 2)} | ${row.cells.join(' | ')} |`,
+    );
+}
