@@ -53,12 +53,12 @@ describe('migrations', () => {
 
   it('go up from an empty database, down to empty, and up again', async () => {
     expect(await tables(database)).toEqual([]);
-    expect(await migrateToLatest(database.db)).toEqual(['applied 0001-core-schema', 'applied 0002-dpd', 'applied 0003-collections', 'applied 0005-reports', 'applied 0006-statement-references', 'applied 0007-legal-channel', 'applied 0009-allocation-history']);
+    expect(await migrateToLatest(database.db)).toEqual(['applied 0001-core-schema', 'applied 0002-dpd', 'applied 0003-collections', 'applied 0005-reports', 'applied 0006-statement-references', 'applied 0007-legal-channel', 'applied 0008-utr-match-keys', 'applied 0009-allocation-history']);
     expect(await tables(database)).toEqual(TABLES);
     expect(await isSchemaCurrent(database.db)).toBe(true);
     expect(await migrateToLatest(database.db)).toEqual([]);
 
-    expect(await migrateDownToEmpty(database.db)).toEqual(['reverted 0009-allocation-history', 'reverted 0007-legal-channel', 'reverted 0006-statement-references', 'reverted 0005-reports', 'reverted 0003-collections', 'reverted 0002-dpd', 'reverted 0001-core-schema']);
+    expect(await migrateDownToEmpty(database.db)).toEqual(['reverted 0009-allocation-history', 'reverted 0008-utr-match-keys', 'reverted 0007-legal-channel', 'reverted 0006-statement-references', 'reverted 0005-reports', 'reverted 0003-collections', 'reverted 0002-dpd', 'reverted 0001-core-schema']);
     expect(await tables(database)).toEqual([]);
     expect(await isSchemaCurrent(database.db)).toBe(false);
 

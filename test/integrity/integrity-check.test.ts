@@ -185,6 +185,25 @@ describe('the integrity check', () => {
     expect((await check()).run.status).toBe('CLEAN');
   });
 
+  it('finds one transfer posted twice under two spellings of its UTR, and leaves a reversed payment out', async () => {
+    // As intake stored UTRs before it kept their key: the unique index sees three UTRs.
+    const bounced = await database.db.selectFrom('payments').select('id').where('status', '=', 'REVERSED').executeTakeFirstOrThrow();
+    const stored = await database.db.selectFrom('payments').select(['id', 'utr']).where('id', 'in', [ids.p1, ids.p2, bounced.id]).execute();
+    await asTamperer(
+      `UPDATE payments SET utr = '608100000001' WHERE id = ${ids.p1}`,
+      `UPDATE payments SET utr = '0000608100000001' WHERE id = ${ids.p2}`,
+      `UPDATE payments SET utr = '00608100000001' WHERE id = ${bounced.id}`,
+    );
+    const { run, findings } = await check();
+    expect(run.checks).toEqual(only({ PAYMENT_UTR_ONCE: 2 }));
+    const together = `payment ${ids.p1} (loan ${ids.l1}, UTR 608100000001), payment ${ids.p2} (loan ${ids.l2}, UTR 0000608100000001)`;
+    const named = (id: number) =>
+      expect.objectContaining({ check: 'PAYMENT_UTR_ONCE', table: 'payments', rowId: String(id), expected: 'one posted payment with UTR 608100000001', actual: together });
+    expect(findings).toEqual([named(ids.p1), named(ids.p2)]);
+    await asTamperer(...stored.map((row) => `UPDATE payments SET utr = '${row.utr}' WHERE id = ${row.id}`));
+    expect((await check()).run.status).toBe('CLEAN');
+  });
+
   it('npm run verify: exit 0 on a clean book, 1 naming the rows when something is wrong', async () => {
     const clean = await runVerify(database.url);
     expect(clean.status).toBe(0);

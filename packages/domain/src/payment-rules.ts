@@ -40,7 +40,8 @@ const UTR_MAX = 22;
  * Nothing else is stripped: letters never (NEFT and RTGS UTRs begin with the bank's IFSC code,
  * so dropping a letter prefix could make two real UTRs one), nor zeros within, at the end, or in
  * front of a reference with letters; a short number is not padded (a cheque number stays what it
- * is). isUtr tells whether the result is a UTR at all.
+ * is). isUtr tells whether the result is a UTR at all. The database has it for UTRs as stored,
+ * loanops_utr_match_key (migration 0008; test/db/utr-match-keys.test.ts holds the two equal).
  */
 export function utrMatchKey(text: string): string {
   const compact = normalizeUtr(text).replace(/\s+/g, '');

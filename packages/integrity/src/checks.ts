@@ -17,6 +17,7 @@ export const INTEGRITY_CHECKS = [
   'LOAN_DPD',
   'LOAN_BUCKET',
   'INTAKE_PAYMENT',
+  'PAYMENT_UTR_ONCE',
   'AUDIT_CHAIN',
 ] as const;
 export type IntegrityCheck = (typeof INTEGRITY_CHECKS)[number];
@@ -227,6 +228,38 @@ function intakePayment(context: CheckContext): Promise<CheckResult> {
 }
 
 /**
+ * No two posted (not reversed) payments have one UTR under utrMatchKey: they are one transfer
+ * posted twice. The unique index on payments.utr compares UTRs as written; those written padded
+ * before intake stored the key were keyed by migration 0008, except where two payments would have
+ * become one: those stay as written, and are what this finds. Two of them cannot both be written
+ * as their key (the index), so each such transfer has a payment whose UTR is not its key.
+ */
+function paymentUtrOnce(context: CheckContext): Promise<CheckResult> {
+  return fromSql(
+    'PAYMENT_UTR_ONCE',
+    'payments',
+    sql<Row>`
+      WITH padded AS (
+        SELECT DISTINCT loanops_utr_match_key(utr) AS key FROM payments
+        WHERE status = 'POSTED' AND loanops_utr_match_key(utr) <> utr
+      ), posted AS (
+        SELECT loanops_utr_match_key(p.utr) AS key, p.id, p.loan_id, p.utr
+        FROM payments p
+        WHERE p.status = 'POSTED' AND loanops_utr_match_key(p.utr) IN (SELECT key FROM padded)
+      ), twice AS (
+        SELECT key, count(*) AS n, string_agg(format('payment %s (loan %s, UTR %s)', id, loan_id, utr), ', ' ORDER BY id) AS payments
+        FROM posted GROUP BY key HAVING count(*) > 1
+      )
+      SELECT p.id AS row_id, format('one posted payment with UTR %s', t.key) AS expected, t.payments AS actual,
+             format('payment %s is one of %s posted payments of one transfer, UTR %s: %s', p.id, t.n, t.key, t.payments) AS message,
+             count(*) OVER () AS total
+      FROM twice t JOIN posted p ON p.key = t.key
+      ORDER BY p.id LIMIT ${context.limit}`,
+    context,
+  );
+}
+
+/**
  * Each live loan's DPD and bucket are what its installments say on the date it was last
  * classified: the later of its own as-of date and the last successful DPD run's (the run only
  * rewrites loans whose standing moves). Buckets follow the borrower-wide, sticky NPA rule
@@ -357,6 +390,7 @@ export async function runChecks(context: CheckContext): Promise<Record<Integrity
     LOAN_DPD: standing.dpd,
     LOAN_BUCKET: standing.bucket,
     INTAKE_PAYMENT: await intakePayment(context),
+    PAYMENT_UTR_ONCE: await paymentUtrOnce(context),
     AUDIT_CHAIN: await auditChain(context),
   };
 }
