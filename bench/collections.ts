@@ -25,8 +25,9 @@ import { dropDatabase, floorTable, fmt, freshDatabase, measureFloor, timed, type
  * outbox), the same plan again (finding nothing new), delivering the outbox through the log channel
  * (a silent logger: the cost is the outbox's), judging promises, scoring every collector over 30
  * days, the same score again (replacing it) and a bulk allocation by bucket and PIN-code prefix.
- * Each step is printed beside its floor, measured in the same run right after it (see
- * floors/collections.ts): the same rows handled by hand-written SQL doing the least the step must.
+ * Each step is printed beside its floor, measured in the same run right after it (before it for
+ * allocation; see floors/collections.ts): the same rows handled by hand-written SQL doing the
+ * least the step must.
  */
 const { values } = parseArgs({ options: { loans: { type: 'string', default: '200000' }, keep: { type: 'boolean', default: false } } });
 const LOANS = Number(values.loans);
