@@ -6,8 +6,9 @@ import type { EfficiencyCell } from '../shape.js';
 export type EfficiencyGrouping = 'month' | 'collector' | 'month-collector';
 
 /**
- * Demand and collections between two dates (inclusive), by calendar month and/or collector (the
- * collector a loan is allocated to now). Demand: principal and interest of installments falling
+ * Demand and collections between two dates (inclusive), by calendar month and/or collector: the
+ * collector who held the loan on the due date, or on the payment's value date, by the allocation
+ * history (loan_allocations; none then is UNASSIGNED). Demand: principal and interest of installments falling
  * due. Collected: allocations of payments still posted (not reversed) with a value date in the
  * period. Collected against demand: the part of those allocations that paid an installment
  * falling due in the same month as the payment's value date.
@@ -29,18 +30,21 @@ export async function efficiencyCells(
     against: number;
   }>`
     WITH demand AS (
-      SELECT to_char(i.due_on, 'YYYY-MM') AS month, coalesce(l.collector_id, 0) AS collector, i.loan_id,
+      SELECT to_char(i.due_on, 'YYYY-MM') AS month, coalesce(h.collector_id, 0) AS collector, i.loan_id,
              i.principal_due_paise + i.interest_due_paise AS demand, 0::bigint AS collected, 0::bigint AS against
-      FROM installments i JOIN loans l ON l.id = i.loan_id
+      FROM installments i
+      LEFT JOIN loan_allocations h
+        ON h.loan_id = i.loan_id AND h.allocated_on <= i.due_on AND (h.ended_on IS NULL OR h.ended_on > i.due_on)
       WHERE i.due_on BETWEEN ${range.from}::date AND ${range.to}::date
     ), collected AS (
-      SELECT to_char(p.value_date, 'YYYY-MM') AS month, coalesce(l.collector_id, 0) AS collector, p.loan_id,
+      SELECT to_char(p.value_date, 'YYYY-MM') AS month, coalesce(h.collector_id, 0) AS collector, p.loan_id,
              0::bigint AS demand, a.amount_paise AS collected,
              CASE WHEN i.due_on BETWEEN ${range.from}::date AND ${range.to}::date
                    AND date_trunc('month', i.due_on) = date_trunc('month', p.value_date)
                   THEN a.amount_paise ELSE 0 END AS against
       FROM payments p
-      JOIN loans l ON l.id = p.loan_id
+      LEFT JOIN loan_allocations h
+        ON h.loan_id = p.loan_id AND h.allocated_on <= p.value_date AND (h.ended_on IS NULL OR h.ended_on > p.value_date)
       JOIN payment_allocations a ON a.payment_id = p.id
       LEFT JOIN installments i ON i.id = a.installment_id
       WHERE p.status = 'POSTED' AND p.value_date BETWEEN ${range.from}::date AND ${range.to}::date
