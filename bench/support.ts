@@ -173,20 +173,23 @@ export function duration(seconds: number): string {
 export interface BesideFloor {
   step: string;
   seconds: number;
-  floorSeconds: number;
+  /** Null for a row without a floor of its own (a part of the step above it). */
+  floorSeconds: number | null;
   /** The table's further cells, in the order of its further headers. */
   cells: readonly string[];
 }
 
 /**
  * Prints steps beside their floors as a Markdown table, a row as soon as each is measured:
- * `step | wall time | floor (same run) | ratio | …` (ratio = wall time / floor).
+ * `step | wall time | floor (same run) | ratio | …` (ratio = wall time / floor; both blank for a
+ * row without a floor).
  */
 export function floorTable(furtherHeaders: readonly string[], write: (text: string) => void): (row: BesideFloor) => void {
   write(`| step | wall time | floor (same run) | ratio | ${furtherHeaders.join(' | ')} |`);
   write(`| --- | ---: | ---: | ---: | ${furtherHeaders.map(() => '---').join(' | ')} |`);
-  return (row) =>
-    write(
-      `| ${row.step} | ${duration(row.seconds)} | ${duration(row.floorSeconds)} | ${fmt(row.seconds / row.floorSeconds, 2)} | ${row.cells.join(' | ')} |`,
-    );
+  return (row) => {
+    const floor = row.floorSeconds === null ? '' : duration(row.floorSeconds);
+    const ratio = row.floorSeconds === null ? '' : fmt(row.seconds / row.floorSeconds, 2);
+    write(`| ${row.step} | ${duration(row.seconds)} | ${floor} | ${ratio} | ${row.cells.join(' | ')} |`);
+  };
 }

@@ -43,6 +43,10 @@ export interface CheckContext {
   bucketTable: BucketTable;
   /** Findings kept per check (all are counted). */
   limit: number;
+  /** Told the wall time of each statement or walk, naming the checks it answered (LOAN_DPD and LOAN_BUCKET share one walk). */
+  onTimed?: ((checks: readonly IntegrityCheck[], seconds: number) => void) | undefined;
+  /** Live loans fetched at a time by the LOAN_DPD/LOAN_BUCKET walk (default 5,000). */
+  standingFetchRows?: number | undefined;
 }
 
 type Row = { table_name?: string; row_id: string | number; expected: string | null; actual: string | null; message: string; total: number };
@@ -109,6 +113,10 @@ function paidAboveDue(context: CheckContext): Promise<CheckResult> {
  * What an installment says was paid is what the allocations of its posted (not reversed) payments
  * paid. A loan brought from the old spreadsheet (import, seed) may carry repayments made before
  * this system, which have no payment here: for those, paid may be more than the allocations, never less.
+ *
+ * Two arms, so no installment needs its loan looked up unless the loan's source matters: paid
+ * below the allocations (wrong on any loan: one pass over installments beside the allocations),
+ * and any other difference on a loan made here (the installments of those loans only).
  */
 function paidMatchesAllocations(context: CheckContext): Promise<CheckResult> {
   return fromSql(
@@ -116,20 +124,28 @@ function paidMatchesAllocations(context: CheckContext): Promise<CheckResult> {
     'installments',
     sql<Row>`
       WITH alloc AS (
-        SELECT a.installment_id, a.charge_id, a.component, sum(a.amount_paise)::bigint AS amount
+        SELECT a.installment_id,
+               coalesce(sum(a.amount_paise) FILTER (WHERE a.component = 'PRINCIPAL'), 0)::bigint AS principal,
+               coalesce(sum(a.amount_paise) FILTER (WHERE a.component = 'INTEREST'), 0)::bigint AS interest
         FROM payment_allocations a JOIN payments p ON p.id = a.payment_id
-        WHERE p.status = 'POSTED'
-        GROUP BY a.installment_id, a.charge_id, a.component
+        WHERE p.status = 'POSTED' AND a.installment_id IS NOT NULL
+        GROUP BY a.installment_id
+      ), compared AS (
+        SELECT i.id, i.principal_paid_paise, i.interest_paid_paise,
+               coalesce(a.principal, 0) AS principal, coalesce(a.interest, 0) AS interest
+        FROM installments i LEFT JOIN alloc a ON a.installment_id = i.id
+        WHERE i.principal_paid_paise < coalesce(a.principal, 0) OR i.interest_paid_paise < coalesce(a.interest, 0)
+        UNION ALL
+        SELECT i.id, i.principal_paid_paise, i.interest_paid_paise,
+               coalesce(a.principal, 0), coalesce(a.interest, 0)
+        FROM loans l JOIN installments i ON i.loan_id = l.id LEFT JOIN alloc a ON a.installment_id = i.id
+        WHERE l.source = 'API'
+          AND (i.principal_paid_paise > coalesce(a.principal, 0) OR i.interest_paid_paise > coalesce(a.interest, 0))
+          AND i.principal_paid_paise >= coalesce(a.principal, 0) AND i.interest_paid_paise >= coalesce(a.interest, 0)
       ), wrong AS (
-        SELECT i.id,
-               format('principal %s, interest %s', coalesce(pa.amount, 0), coalesce(ia.amount, 0)) AS expected,
-               format('principal %s, interest %s', i.principal_paid_paise, i.interest_paid_paise) AS actual
-        FROM installments i
-        JOIN loans l ON l.id = i.loan_id
-        LEFT JOIN alloc pa ON pa.installment_id = i.id AND pa.component = 'PRINCIPAL'
-        LEFT JOIN alloc ia ON ia.installment_id = i.id AND ia.component = 'INTEREST'
-        WHERE i.principal_paid_paise < coalesce(pa.amount, 0) OR i.interest_paid_paise < coalesce(ia.amount, 0)
-           OR (l.source = 'API' AND (i.principal_paid_paise <> coalesce(pa.amount, 0) OR i.interest_paid_paise <> coalesce(ia.amount, 0)))
+        SELECT id, format('principal %s, interest %s', principal, interest) AS expected,
+               format('principal %s, interest %s', principal_paid_paise, interest_paid_paise) AS actual
+        FROM compared
       )
       SELECT id AS row_id, expected, actual,
              format('installment %s says paid %s; its allocations say %s', id, actual, expected) AS message,
@@ -200,20 +216,29 @@ function loanOutstanding(context: CheckContext): Promise<CheckResult> {
   );
 }
 
-/** Every POSTED intake has exactly one payment, and every payment one POSTED intake pointing at it. */
+/**
+ * Every POSTED intake has exactly one payment, and every payment one POSTED intake pointing at it.
+ * An intake's payments are the one naming it (payments.intake_id is unique) and the one it names
+ * (by primary key): two joins the planner can hash, rather than one join on either column, which
+ * could only probe both indexes intake by intake.
+ */
 function intakePayment(context: CheckContext): Promise<CheckResult> {
   return fromSql(
     'INTAKE_PAYMENT',
     'payment_intake',
     sql<Row>`
-      WITH wrong AS (
-        SELECT 'payment_intake' AS t, i.id::text AS id, 'one payment with this intake' AS expected,
-               CASE WHEN count(p.id) = 0 THEN 'no payment' ELSE format('%s payments', count(p.id)) END AS actual
+      WITH posted AS (
+        SELECT i.id, named.id AS naming_it, named_by.id AS it_names,
+               (named.id IS NOT NULL)::int + (named_by.id IS NOT NULL AND named_by.id IS DISTINCT FROM named.id)::int AS payments
         FROM payment_intake i
-        LEFT JOIN payments p ON p.intake_id = i.id OR p.id = i.payment_id
+        LEFT JOIN payments named ON named.intake_id = i.id
+        LEFT JOIN payments named_by ON named_by.id = i.payment_id
         WHERE i.status = 'POSTED'
-        GROUP BY i.id
-        HAVING count(p.id) <> 1 OR bool_or(p.id IS DISTINCT FROM i.payment_id) OR bool_or(p.intake_id IS DISTINCT FROM i.id)
+      ), wrong AS (
+        SELECT 'payment_intake' AS t, id::text AS id, 'one payment with this intake' AS expected,
+               CASE WHEN payments = 0 THEN 'no payment' ELSE format('%s payments', payments) END AS actual
+        FROM posted
+        WHERE naming_it IS NULL OR naming_it IS DISTINCT FROM it_names
         UNION ALL
         SELECT 'payments', p.id::text, 'a POSTED intake pointing at this payment',
                CASE WHEN i.id IS NULL THEN 'no intake' ELSE format('intake %s is %s with payment %s', i.id, i.status, coalesce(i.payment_id::text, 'none')) END
@@ -259,6 +284,19 @@ function paymentUtrOnce(context: CheckContext): Promise<CheckResult> {
   );
 }
 
+/** Rows fetched per round trip by the standing walk's cursor, unless the context says otherwise. */
+const STANDING_FETCH_ROWS = 5_000;
+
+type StandingRow = {
+  id: string | number;
+  borrower_id: string | number;
+  dpd: number;
+  bucket: string;
+  held_bucket: string | null;
+  on: string;
+  expected_dpd: number;
+};
+
 /**
  * Each live loan's DPD and bucket are what its installments say on the date it was last
  * classified: the later of its own as-of date and the last successful DPD run's (the run only
@@ -266,92 +304,89 @@ function paymentUtrOnce(context: CheckContext): Promise<CheckResult> {
  * (classifyBorrowerLoans, as the DPD run and payments apply it), fed with the bucket each loan held
  * by its bucket history (the to-bucket of its latest row) rather than the stored bucket under
  * check: a bucket written behind the history's back can neither make a borrower NPA nor lift it.
+ *
+ * One statement walks the live loans in borrower order through a cursor (one snapshot, fetched in
+ * slices), each loan with one probe of bucket_history_loan and one of installments_unpaid; a
+ * borrower is judged once all its loans are in. Paging by borrower instead made every page find
+ * its loans among the whole book, which grew with the square of the book.
  */
 async function loanStanding(context: CheckContext): Promise<{ dpd: CheckResult; bucket: CheckResult }> {
-  const lastRun = await context.db
-    .selectFrom('job_runs')
-    .select((eb) => eb.fn.max('business_date').as('date'))
-    .where('kind', '=', 'DPD')
-    .where('status', '=', 'SUCCEEDED')
-    .executeTakeFirst();
-  const runDate = lastRun?.date ?? null;
+  const fetchRows = context.standingFetchRows ?? STANDING_FETCH_ROWS;
+  if (!Number.isSafeInteger(fetchRows) || fetchRows < 1) throw new RangeError('standingFetchRows must be a whole number ≥ 1');
   const dpd: CheckResult = { count: 0, findings: [] };
   const bucket: CheckResult = { count: 0, findings: [] };
-  let after = 0;
-  for (;;) {
-    const page = await sql<{
-      id: number;
-      borrower_id: number;
-      dpd: number;
-      bucket: string;
-      held_bucket: string | null;
-      on: string;
-      expected_dpd: number;
-    }>`
-      WITH borrowers AS (
-        SELECT DISTINCT borrower_id FROM loans
-        WHERE borrower_id > ${after} AND status IN ('ACTIVE', 'LEGAL')
-        ORDER BY borrower_id LIMIT 2000
-      ), live AS (
-        SELECT l.id, l.borrower_id, l.dpd, l.bucket,
-               greatest(l.dpd_as_of, coalesce(${runDate}::date, l.dpd_as_of)) AS on_date
-        FROM loans l JOIN borrowers b ON b.borrower_id = l.borrower_id
-        WHERE l.status IN ('ACTIVE', 'LEGAL')
-      )
-      SELECT v.id, v.borrower_id, v.dpd, v.bucket, v.on_date::text AS on,
-             (SELECT h.to_bucket FROM bucket_history h
-               WHERE h.loan_id = v.id
-               ORDER BY h.business_date DESC, h.id DESC LIMIT 1) AS held_bucket,
-             coalesce(v.on_date - (
-               SELECT min(i.due_on) FROM installments i
-               WHERE i.loan_id = v.id AND i.due_on < v.on_date
-                 AND (i.principal_paid_paise < i.principal_due_paise OR i.interest_paid_paise < i.interest_due_paise)
-             ), 0) AS expected_dpd
-      FROM live v ORDER BY v.borrower_id, v.id`.execute(context.db);
-    if (page.rows.length === 0) break;
-    const byBorrower = new Map<number, typeof page.rows>();
-    for (const row of page.rows) {
-      const list = byBorrower.get(Number(row.borrower_id)) ?? [];
-      list.push(row);
-      byBorrower.set(Number(row.borrower_id), list);
-    }
-    for (const loans of byBorrower.values()) {
-      const expectedBuckets = classifyBorrowerLoans(
-        loans.map((loan) => ({ id: Number(loan.id), dpd: loan.expected_dpd, bucket: loan.held_bucket })),
-        context.bucketTable,
-      );
-      for (const loan of loans) {
-        if (loan.dpd !== loan.expected_dpd) {
-          dpd.count += 1;
-          if (dpd.findings.length < context.limit) {
-            dpd.findings.push({
-              check: 'LOAN_DPD',
-              table: 'loans',
-              rowId: String(loan.id),
-              expected: String(loan.expected_dpd),
-              actual: String(loan.dpd),
-              message: `loan ${loan.id} has DPD ${loan.dpd}; its installments say ${loan.expected_dpd} on ${loan.on}`,
-            });
-          }
+  const judge = (loans: readonly StandingRow[]): void => {
+    const expectedBuckets = classifyBorrowerLoans(
+      loans.map((loan) => ({ id: Number(loan.id), dpd: loan.expected_dpd, bucket: loan.held_bucket })),
+      context.bucketTable,
+    );
+    for (const loan of loans) {
+      if (loan.dpd !== loan.expected_dpd) {
+        dpd.count += 1;
+        if (dpd.findings.length < context.limit) {
+          dpd.findings.push({
+            check: 'LOAN_DPD',
+            table: 'loans',
+            rowId: String(loan.id),
+            expected: String(loan.expected_dpd),
+            actual: String(loan.dpd),
+            message: `loan ${loan.id} has DPD ${loan.dpd}; its installments say ${loan.expected_dpd} on ${loan.on}`,
+          });
         }
-        const expected = expectedBuckets.get(Number(loan.id));
-        if (expected !== undefined && expected !== loan.bucket) {
-          bucket.count += 1;
-          if (bucket.findings.length < context.limit) {
-            bucket.findings.push({
-              check: 'LOAN_BUCKET',
-              table: 'loans',
-              rowId: String(loan.id),
-              expected,
-              actual: loan.bucket,
-              message: `loan ${loan.id} is in bucket ${loan.bucket}; its installments and bucket history say ${expected} on ${loan.on}`,
-            });
-          }
+      }
+      const expected = expectedBuckets.get(Number(loan.id));
+      if (expected !== undefined && expected !== loan.bucket) {
+        bucket.count += 1;
+        if (bucket.findings.length < context.limit) {
+          bucket.findings.push({
+            check: 'LOAN_BUCKET',
+            table: 'loans',
+            rowId: String(loan.id),
+            expected,
+            actual: loan.bucket,
+            message: `loan ${loan.id} is in bucket ${loan.bucket}; its installments and bucket history say ${expected} on ${loan.on}`,
+          });
         }
       }
     }
-    after = Number(page.rows[page.rows.length - 1]?.borrower_id ?? after);
-  }
+  };
+  await context.db
+    .transaction()
+    .setAccessMode('read only')
+    .execute(async (trx) => {
+      await sql`
+        DECLARE integrity_standing NO SCROLL CURSOR FOR
+        WITH last_run AS (
+          SELECT max(business_date) AS date FROM job_runs WHERE kind = 'DPD' AND status = 'SUCCEEDED'
+        ), live AS (
+          SELECT l.id, l.borrower_id, l.dpd, l.bucket, greatest(l.dpd_as_of, coalesce(r.date, l.dpd_as_of)) AS on_date
+          FROM loans l CROSS JOIN last_run r
+          WHERE l.status IN ('ACTIVE', 'LEGAL')
+        )
+        SELECT v.id, v.borrower_id, v.dpd, v.bucket, v.on_date::text AS on,
+               (SELECT h.to_bucket FROM bucket_history h
+                 WHERE h.loan_id = v.id
+                 ORDER BY h.business_date DESC, h.id DESC LIMIT 1) AS held_bucket,
+               coalesce(v.on_date - (
+                 SELECT min(i.due_on) FROM installments i
+                 WHERE i.loan_id = v.id AND i.due_on < v.on_date
+                   AND (i.principal_paid_paise < i.principal_due_paise OR i.interest_paid_paise < i.interest_due_paise)
+               ), 0) AS expected_dpd
+        FROM live v ORDER BY v.borrower_id, v.id`.execute(trx);
+      let borrower: StandingRow[] = [];
+      for (;;) {
+        const slice = await sql<StandingRow>`FETCH ${sql.lit(fetchRows)} FROM integrity_standing`.execute(trx);
+        for (const row of slice.rows) {
+          if (borrower.length > 0 && String(borrower[0]?.borrower_id) !== String(row.borrower_id)) {
+            judge(borrower);
+            borrower = [];
+          }
+          borrower.push(row);
+        }
+        if (slice.rows.length < fetchRows) break;
+      }
+      if (borrower.length > 0) judge(borrower);
+    });
   return { dpd, bucket };
 }
 
@@ -380,17 +415,23 @@ async function auditChain(context: CheckContext): Promise<CheckResult> {
 
 /** Runs every check; results in INTEGRITY_CHECKS order. */
 export async function runChecks(context: CheckContext): Promise<Record<IntegrityCheck, CheckResult>> {
-  const standing = await loanStanding(context);
+  const timed = async <T>(checks: readonly IntegrityCheck[], work: (context: CheckContext) => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const result = await work(context);
+    context.onTimed?.(checks, (performance.now() - started) / 1000);
+    return result;
+  };
+  const standing = await timed(['LOAN_DPD', 'LOAN_BUCKET'], loanStanding);
   return {
-    PAYMENT_ALLOCATIONS_SUM: await allocationsSum(context),
-    PAID_ABOVE_DUE: await paidAboveDue(context),
-    PAID_MATCHES_ALLOCATIONS: await paidMatchesAllocations(context),
-    CHARGE_PAID_MATCHES_ALLOCATIONS: await chargePaidMatchesAllocations(context),
-    LOAN_OUTSTANDING: await loanOutstanding(context),
+    PAYMENT_ALLOCATIONS_SUM: await timed(['PAYMENT_ALLOCATIONS_SUM'], allocationsSum),
+    PAID_ABOVE_DUE: await timed(['PAID_ABOVE_DUE'], paidAboveDue),
+    PAID_MATCHES_ALLOCATIONS: await timed(['PAID_MATCHES_ALLOCATIONS'], paidMatchesAllocations),
+    CHARGE_PAID_MATCHES_ALLOCATIONS: await timed(['CHARGE_PAID_MATCHES_ALLOCATIONS'], chargePaidMatchesAllocations),
+    LOAN_OUTSTANDING: await timed(['LOAN_OUTSTANDING'], loanOutstanding),
     LOAN_DPD: standing.dpd,
     LOAN_BUCKET: standing.bucket,
-    INTAKE_PAYMENT: await intakePayment(context),
-    PAYMENT_UTR_ONCE: await paymentUtrOnce(context),
-    AUDIT_CHAIN: await auditChain(context),
+    INTAKE_PAYMENT: await timed(['INTAKE_PAYMENT'], intakePayment),
+    PAYMENT_UTR_ONCE: await timed(['PAYMENT_UTR_ONCE'], paymentUtrOnce),
+    AUDIT_CHAIN: await timed(['AUDIT_CHAIN'], auditChain),
   };
 }

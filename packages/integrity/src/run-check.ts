@@ -22,6 +22,8 @@ export interface IntegrityRunOptions {
   /** Findings stored per check (default 1,000); every one is counted. */
   findingsPerCheck?: number;
   now?: () => Date;
+  /** Told the wall time of each check as it finishes (LOAN_DPD and LOAN_BUCKET share one walk, so come together). */
+  onCheckTimed?: (checks: readonly IntegrityCheck[], seconds: number) => void;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface IntegrityRunOptions {
 export async function runIntegrityCheck(db: Kysely<Database>, options: IntegrityRunOptions): Promise<{ run: IntegrityRunSummary; findings: Finding[] }> {
   const now = options.now ?? (() => new Date());
   const startedAt = now();
-  const results = await runChecks({ db, bucketTable: options.bucketTable, limit: options.findingsPerCheck ?? 1_000 });
+  const results = await runChecks({ db, bucketTable: options.bucketTable, limit: options.findingsPerCheck ?? 1_000, onTimed: options.onCheckTimed });
   const finishedAt = now();
   const checks = Object.fromEntries(INTEGRITY_CHECKS.map((check) => [check, results[check].count])) as Record<IntegrityCheck, number>;
   const findings = INTEGRITY_CHECKS.flatMap((check) => results[check].findings);
