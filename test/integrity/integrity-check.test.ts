@@ -204,6 +204,31 @@ describe('the integrity check', () => {
     expect((await check()).run.status).toBe('CLEAN');
   });
 
+  it("finds a loan whose collector is not the one its allocation history holds it for", async () => {
+    const [collector] = await database.db.insertInto('collectors').values({ code: 'INTEG1', name: 'Integrity One' }).returning('id').execute();
+    const collectorId = collector?.id as number;
+    // With triggers off the loan moves and the history does not follow.
+    await asTamperer(`UPDATE loans SET collector_id = ${collectorId} WHERE id = ${ids.l1}`);
+    const { run, findings } = await check();
+    expect(run.checks).toEqual(only({ LOAN_ALLOCATION: 1 }));
+    expect(findings).toEqual([
+      expect.objectContaining({ check: 'LOAN_ALLOCATION', table: 'loans', rowId: String(ids.l1), expected: 'no collector', actual: `collector ${collectorId}` }),
+    ]);
+    // The same move with triggers on records it: clean again.
+    await asTamperer(`UPDATE loans SET collector_id = NULL WHERE id = ${ids.l1}`);
+    await database.db.updateTable('loans').set({ collector_id: collectorId }).where('id', '=', ids.l1).execute();
+    expect((await check()).run.status).toBe('CLEAN');
+    // A loan taken off its collector behind the history's back.
+    await asTamperer(`UPDATE loans SET collector_id = NULL WHERE id = ${ids.l1}`);
+    const taken = await check();
+    expect(taken.findings).toEqual([
+      expect.objectContaining({ check: 'LOAN_ALLOCATION', rowId: String(ids.l1), expected: `collector ${collectorId}`, actual: 'no collector' }),
+    ]);
+    await database.db.updateTable('loans').set({ collector_id: collectorId }).where('id', '=', ids.l1).execute();
+    await database.db.updateTable('loans').set({ collector_id: null }).where('id', '=', ids.l1).execute();
+    expect((await check()).run.status).toBe('CLEAN');
+  });
+
   it('npm run verify: exit 0 on a clean book, 1 naming the rows when something is wrong', async () => {
     const clean = await runVerify(database.url);
     expect(clean.status).toBe(0);

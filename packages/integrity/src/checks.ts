@@ -18,6 +18,7 @@ export const INTEGRITY_CHECKS = [
   'LOAN_BUCKET',
   'INTAKE_PAYMENT',
   'PAYMENT_UTR_ONCE',
+  'LOAN_ALLOCATION',
   'AUDIT_CHAIN',
 ] as const;
 export type IntegrityCheck = (typeof INTEGRITY_CHECKS)[number];
@@ -284,6 +285,32 @@ function paymentUtrOnce(context: CheckContext): Promise<CheckResult> {
   );
 }
 
+/**
+ * Each loan's collector is the one its allocation history holds it for now (the open period of
+ * loan_allocations), and a loan with no collector has no open period. Triggers keep the two
+ * together; a write made with triggers off (a restore, a hand edit under replication role) is what
+ * parts them, and the scores and efficiency reports would then credit the wrong collector.
+ */
+function loanAllocation(context: CheckContext): Promise<CheckResult> {
+  return fromSql(
+    'LOAN_ALLOCATION',
+    'loans',
+    sql<Row>`
+      WITH wrong AS (
+        SELECT l.id, coalesce('collector ' || l.collector_id, 'no collector') AS actual,
+               coalesce('collector ' || a.collector_id, 'no collector') AS expected
+        FROM loans l LEFT JOIN loan_allocations a ON a.loan_id = l.id AND a.ended_on IS NULL
+        WHERE l.collector_id IS DISTINCT FROM a.collector_id
+      )
+      SELECT id AS row_id, expected, actual,
+             format('loan %s has %s, but its allocation history holds it for %s', id, actual, expected) AS message,
+             count(*) OVER () AS total
+      FROM wrong
+      ORDER BY id LIMIT ${context.limit}`,
+    context,
+  );
+}
+
 /** Rows fetched per round trip by the standing walk's cursor, unless the context says otherwise. */
 const STANDING_FETCH_ROWS = 5_000;
 
@@ -432,6 +459,7 @@ export async function runChecks(context: CheckContext): Promise<Record<Integrity
     LOAN_BUCKET: standing.bucket,
     INTAKE_PAYMENT: await timed(['INTAKE_PAYMENT'], intakePayment),
     PAYMENT_UTR_ONCE: await timed(['PAYMENT_UTR_ONCE'], paymentUtrOnce),
+    LOAN_ALLOCATION: await timed(['LOAN_ALLOCATION'], loanAllocation),
     AUDIT_CHAIN: await timed(['AUDIT_CHAIN'], auditChain),
   };
 }
