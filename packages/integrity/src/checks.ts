@@ -115,9 +115,10 @@ function paidAboveDue(context: CheckContext): Promise<CheckResult> {
  * paid. A loan brought from the old spreadsheet (import, seed) may carry repayments made before
  * this system, which have no payment here: for those, paid may be more than the allocations, never less.
  *
- * Two arms, so no installment needs its loan looked up unless the loan's source matters: paid
- * below the allocations (wrong on any loan: one pass over installments beside the allocations),
- * and any other difference on a loan made here (the installments of those loans only).
+ * The installments whose paid differs from their allocations are found first, in one pass beside
+ * the allocations, and set apart (MATERIALIZED: otherwise the planner joins every installment to
+ * its loan before filtering); only those are then looked up among the loans made here, where any
+ * difference is wrong.
  */
 function paidMatchesAllocations(context: CheckContext): Promise<CheckResult> {
   return fromSql(
@@ -131,22 +132,16 @@ function paidMatchesAllocations(context: CheckContext): Promise<CheckResult> {
         FROM payment_allocations a JOIN payments p ON p.id = a.payment_id
         WHERE p.status = 'POSTED' AND a.installment_id IS NOT NULL
         GROUP BY a.installment_id
-      ), compared AS (
-        SELECT i.id, i.principal_paid_paise, i.interest_paid_paise,
+      ), differ AS MATERIALIZED (
+        SELECT i.id, i.loan_id, i.principal_paid_paise, i.interest_paid_paise,
                coalesce(a.principal, 0) AS principal, coalesce(a.interest, 0) AS interest
         FROM installments i LEFT JOIN alloc a ON a.installment_id = i.id
-        WHERE i.principal_paid_paise < coalesce(a.principal, 0) OR i.interest_paid_paise < coalesce(a.interest, 0)
-        UNION ALL
-        SELECT i.id, i.principal_paid_paise, i.interest_paid_paise,
-               coalesce(a.principal, 0), coalesce(a.interest, 0)
-        FROM loans l JOIN installments i ON i.loan_id = l.id LEFT JOIN alloc a ON a.installment_id = i.id
-        WHERE l.source = 'API'
-          AND (i.principal_paid_paise > coalesce(a.principal, 0) OR i.interest_paid_paise > coalesce(a.interest, 0))
-          AND i.principal_paid_paise >= coalesce(a.principal, 0) AND i.interest_paid_paise >= coalesce(a.interest, 0)
+        WHERE i.principal_paid_paise <> coalesce(a.principal, 0) OR i.interest_paid_paise <> coalesce(a.interest, 0)
       ), wrong AS (
-        SELECT id, format('principal %s, interest %s', principal, interest) AS expected,
-               format('principal %s, interest %s', principal_paid_paise, interest_paid_paise) AS actual
-        FROM compared
+        SELECT d.id, format('principal %s, interest %s', d.principal, d.interest) AS expected,
+               format('principal %s, interest %s', d.principal_paid_paise, d.interest_paid_paise) AS actual
+        FROM differ d LEFT JOIN loans api ON api.id = d.loan_id AND api.source = 'API'
+        WHERE d.principal_paid_paise < d.principal OR d.interest_paid_paise < d.interest OR api.id IS NOT NULL
       )
       SELECT id AS row_id, expected, actual,
              format('installment %s says paid %s; its allocations say %s', id, actual, expected) AS message,
