@@ -169,8 +169,9 @@ export function judgeFloor(today: BusinessDate): Floor<Database, number> {
 }
 
 /**
- * Score every collector: each active collector's window in one statement — dues, collections and
- * judged promises grouped by collector, each loan's bucket before and at the end of the window
+ * Score every collector: each active collector's window in one statement — dues and collections
+ * of the days each held each loan (the allocation history), judged promises, grouped by
+ * collector, each loan's bucket before and at the end of the window
  * from one pass of the bucket history per date (DISTINCT ON) — replacing the date's rows in
  * collector_scores (score left 0: the weighting is arithmetic on these sums); rolled back.
  */
@@ -190,15 +191,18 @@ export function scoreFloor(businessDate: BusinessDate, settings: { windowDays: n
         INSERT INTO collector_scores (collector_id, business_date, window_days, collected_paise, due_paise, promises_resolved,
                                       promises_kept, loans_in_scope, loans_delinquent, loans_cured, loans_rolled_forward, score, weights)
         WITH their_loans AS (
-          SELECT l.id, l.collector_id FROM loans l JOIN collectors c ON c.id = l.collector_id AND c.active
+          SELECT a.loan_id AS id, a.collector_id,
+                 greatest(a.allocated_on, ${window.from}::date) AS first_day, least(a.ended_on - 1, ${window.to}::date) AS last_day
+          FROM loan_allocations a JOIN collectors c ON c.id = a.collector_id AND c.active
+          WHERE a.allocated_on <= ${window.to}::date AND (a.ended_on IS NULL OR a.ended_on > ${window.from}::date)
         ), due AS (
           SELECT t.collector_id, sum(i.principal_due_paise + i.interest_due_paise) AS paise
-          FROM installments i JOIN their_loans t ON t.id = i.loan_id
+          FROM installments i JOIN their_loans t ON t.id = i.loan_id AND i.due_on BETWEEN t.first_day AND t.last_day
           WHERE i.due_on BETWEEN ${window.from}::date AND ${window.to}::date
           GROUP BY t.collector_id
         ), collected AS (
           SELECT t.collector_id, sum(p.amount_paise) AS paise
-          FROM payments p JOIN their_loans t ON t.id = p.loan_id
+          FROM payments p JOIN their_loans t ON t.id = p.loan_id AND p.value_date BETWEEN t.first_day AND t.last_day
           WHERE p.status = 'POSTED' AND p.value_date BETWEEN ${window.from}::date AND ${window.to}::date
           GROUP BY t.collector_id
         ), judged AS (
